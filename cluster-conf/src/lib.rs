@@ -1,1 +1,43 @@
-//! TODO
+//! cluster.conf for OCFS2's o2cb cluster stack: read, check, edit and write it exactly as the
+//! C ocfs2-tools do — and explain every problem they would only call "Unable to load".
+//!
+//! The layers, each usable on its own:
+//!
+//! - [`syntax`]: a lossless line-level tree. Every byte of any input is kept, so
+//!   `Document::parse(x).text() == x` for all inputs, and each rejected line carries the
+//!   reason the C parser rejects it.
+//! - [`model`]: what the file means — clusters, nodes, heartbeat regions, and the
+//!   per-filesystem `filesystem:` / `filesystem_node:` stanzas — with the reference's
+//!   acceptance rules and every problem as a [`Diagnostic`] (all of them, not the first).
+//! - [`writer`]: the canonical form, byte-identical to what the C 1.8 tools write.
+//! - [`Document`]'s edit methods: changes that touch only the stanzas they must, so comments,
+//!   blank lines, unknown keys and stanzas survive.
+//!
+//! This crate does no I/O: it takes and gives bytes. Reading, locking and replacing the file
+//! belong to the caller.
+//!
+//! The parser is a hand-written byte scanner rather than a combinator grammar: the grammar is
+//! line-oriented with byte-exact error recovery on every line, and the scanner keeps the
+//! hot loop to `memchr` over line feeds.
+
+#![forbid(unsafe_code)]
+
+mod diagnostic;
+mod document;
+mod edit;
+mod extension;
+pub mod model;
+pub mod syntax;
+pub mod values;
+pub mod writer;
+
+pub use diagnostic::{Diagnostic, LineIndex, Located, Severity};
+pub use document::Document;
+pub use edit::{EditError, NewFilesystem, NewMember, NewNode};
+pub use extension::{MAX_LABEL_LEN, MAX_SLOTS};
+pub use model::{Cluster, Config, Filesystem, FilesystemMember, HeartbeatRegion, Node, StanzaId};
+pub use values::{FsUuid, HeartbeatMode};
+pub use writer::write_canonical;
+
+/// Where o2cb_ctl and the init script always look, and where `o2cb` looks by default.
+pub const DEFAULT_PATH: &str = "/etc/ocfs2/cluster.conf";

@@ -1,1 +1,12 @@
-//! TODO
+//! The machine, as the o2cb tools see it: system paths under one root, configuration files
+//! replaced safely, the host name, kernel modules, mounts, semaphores and block devices.
+//!
+//! This is one of the two crates that touch the system (the other is `configfs`); everything
+//! here resolves its paths through [`SysRoot`], so tests can run against a temporary root.
+
+pub mod conffile;
+pub mod hostname;
+pub mod paths;
+
+pub use conffile::{FileError, LockedFile, Replaced};
+pub use paths::SysRoot;

@@ -1,0 +1,684 @@
+//! The meaning of a cluster.conf: clusters, nodes, heartbeat regions and the per-filesystem
+//! stanzas, lowered from the syntax tree with the reference's rules (spec §1.5) and the
+//! extension's (DESIGN §4).
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use bstr::{BStr, BString, ByteSlice};
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::{decode_value, trim_value, Span, SyntaxTree};
+use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
+
+/// Index of a stanza in the document it was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StanzaId(pub usize);
+
+/// Everything cluster.conf says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// In file order.
+    pub clusters: Vec<Cluster>,
+    /// In file order.
+    pub filesystems: Vec<Filesystem>,
+}
+
+impl Config {
+    pub fn cluster(&self, name: &[u8]) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.name == name)
+    }
+
+    pub fn filesystem(&self, uuid: FsUuid) -> Option<&Filesystem> {
+        self.filesystems.iter().find(|f| f.uuid == uuid)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: BString,
+    pub heartbeat_mode: HeartbeatMode,
+    /// The stored counter, not the number of nodes: the tools only add or subtract one.
+    pub node_count: u32,
+    /// In file order.
+    pub nodes: Vec<Node>,
+    /// In file order.
+    pub regions: Vec<HeartbeatRegion>,
+    pub stanza: StanzaId,
+}
+
+impl Cluster {
+    pub fn node(&self, name: &[u8]) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn region(&self, region: &[u8]) -> Option<&HeartbeatRegion> {
+        self.regions.iter().find(|r| r.region == region)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub name: BString,
+    pub number: u32,
+    pub ip_address: Ipv4Addr,
+    /// Not range-checked by the file format: the kernel refuses 0 and ≥ 65535 later.
+    pub ip_port: u32,
+    pub stanza: StanzaId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeartbeatRegion {
+    /// Meant to be a volume UUID in upper-case hex, but any string is accepted.
+    pub region: BString,
+    pub stanza: StanzaId,
+}
+
+/// A `filesystem:` stanza: one OCFS2 volume run as its own cluster (DESIGN §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filesystem {
+    pub uuid: FsUuid,
+    pub cluster: BString,
+    pub label: Option<BString>,
+    /// Number of node slots; when absent it comes from the superblock.
+    pub slots: Option<u16>,
+    /// The `filesystem_node:` stanzas naming this filesystem, in file order. Empty means
+    /// every node of the cluster may mount it.
+    pub members: Vec<FilesystemMember>,
+    pub stanza: StanzaId,
+}
+
+impl Filesystem {
+    pub fn member(&self, node: &[u8]) -> Option<&FilesystemMember> {
+        self.members.iter().find(|m| m.node == node)
+    }
+}
+
+/// A `filesystem_node:` stanza: a node's membership in a filesystem and its overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilesystemMember {
+    pub node: BString,
+    pub slot: Option<u16>,
+    pub ip_address: Option<Ipv4Addr>,
+    pub ip_port: Option<u16>,
+    pub stanza: StanzaId,
+}
+
+/// Largest node number the file format accepts (the reference refuses 2147483647 and up).
+const MAX_FILE_NODE_NUMBER: u64 = 2_147_483_646;
+/// The kernel's limits (spec §5.2, §5.3).
+pub const MAX_KERNEL_NODE_NUMBER: u32 = 254;
+pub const MAX_NODE_NAME_LEN: usize = 64;
+pub const MAX_REGION_NAME_LEN: usize = 32;
+pub const MAX_GLOBAL_REGIONS: usize = 32;
+
+const KNOWN_STANZAS: [&str; 5] = [
+    "cluster",
+    "node",
+    "heartbeat",
+    "filesystem",
+    "filesystem_node",
+];
+const CLUSTER_KEYS: [&str; 3] = ["name", "heartbeat_mode", "node_count"];
+const NODE_KEYS: [&str; 5] = ["name", "cluster", "number", "ip_address", "ip_port"];
+const HEARTBEAT_KEYS: [&str; 2] = ["region", "cluster"];
+pub(crate) const FILESYSTEM_KEYS: [&str; 4] = ["uuid", "cluster", "label", "slots"];
+pub(crate) const FILESYSTEM_NODE_KEYS: [&str; 5] =
+    ["filesystem", "node", "slot", "ip_address", "ip_port"];
+
+/// A stanza's attributes, looked up the way the reference does: the last duplicate wins and
+/// values are read decoded and trimmed.
+struct StanzaView<'a> {
+    text: &'a [u8],
+    tree: &'a SyntaxTree,
+    id: StanzaId,
+}
+
+/// A value as read, with where it came from.
+struct Value<'a> {
+    bytes: std::borrow::Cow<'a, [u8]>,
+    span: Span,
+}
+
+impl<'a> StanzaView<'a> {
+    fn stanza(&self) -> &'a crate::syntax::Stanza {
+        &self.tree.stanzas[self.id.0]
+    }
+
+    fn header_span(&self) -> Span {
+        self.tree.lines[self.stanza().header_line].span
+    }
+
+    fn get(&self, key: &str) -> Option<Value<'a>> {
+        let attrs = &self.tree.attributes[self.stanza().attributes.clone()];
+        attrs
+            .iter()
+            .rev()
+            .find(|a| &self.text[a.key.range()] == key.as_bytes())
+            .map(|a| {
+                let raw = &self.text[a.value.range()];
+                let bytes = match decode_value(raw) {
+                    std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(trim_value(b)),
+                    std::borrow::Cow::Owned(v) => std::borrow::Cow::Owned(trim_value(&v).to_vec()),
+                };
+                // Point at the value, or at the key when the value is empty.
+                let span = if a.value.is_empty() { a.key } else { a.value };
+                Value { bytes, span }
+            })
+    }
+
+    /// Warns about keys that look like misspellings of known ones (the reference silently
+    /// ignores unknown keys, so a typo there simply vanishes).
+    fn check_unknown_keys(&self, known: &[&str], stanza_name: &str, out: &mut Vec<Diagnostic>) {
+        let attrs = &self.tree.attributes[self.stanza().attributes.clone()];
+        for a in attrs {
+            let key = &self.text[a.key.range()];
+            if known.iter().any(|k| k.as_bytes() == key) {
+                continue;
+            }
+            if let Some(suggestion) = near_miss(key, known) {
+                out.push(
+                    Diagnostic::warning(
+                        a.key,
+                        format!(
+                            "unknown key `{}` in {stanza_name} stanza is ignored",
+                            key.as_bstr()
+                        ),
+                    )
+                    .with_hint(format!(
+                        "did you mean `{suggestion}`? keys are case-sensitive"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// A known word that `word` is probably a misspelling of: equal ignoring case, or one edit
+/// away (for words long enough that one edit is not a different word).
+fn near_miss<'k>(word: &[u8], known: &[&'k str]) -> Option<&'k str> {
+    known.iter().copied().find(|k| {
+        let k = k.as_bytes();
+        k.eq_ignore_ascii_case(word) || (k.len() >= 4 && edit_distance_at_most_one(k, word))
+    })
+}
+
+fn edit_distance_at_most_one(a: &[u8], b: &[u8]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1.min(short.len() - prefix)..] == long[prefix + 1.min(long.len() - prefix)..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+fn number_problem(key: &str, value: &Value<'_>, e: NumberError, limit: &str) -> Diagnostic {
+    match e {
+        NumberError::Invalid if value.bytes.is_empty() => {
+            Diagnostic::error(value.span, format!("`{key}` is empty"))
+        }
+        NumberError::Invalid => Diagnostic::error(
+            value.span,
+            format!(
+                "`{key}` is not a decimal number: `{}`",
+                value.bytes.as_bstr()
+            ),
+        ),
+        NumberError::OutOfRange => Diagnostic::error(
+            value.span,
+            format!(
+                "`{key}` is out of range: {} (at most {limit})",
+                value.bytes.as_bstr()
+            ),
+        ),
+    }
+}
+
+fn missing(view: &StanzaView<'_>, stanza: &str, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        view.header_span(),
+        format!("{stanza} stanza has no `{key}`"),
+    )
+}
+
+/// Lowers a syntax tree to the model, appending every problem to `diags`. Stanzas with
+/// errors are left out of the model (or, for clusters, kept with defaults so that their
+/// nodes are still checked).
+pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut clusters: Vec<Cluster> = Vec::new();
+    let mut cluster_index: HashMap<BString, usize> = HashMap::new();
+    let mut node_stanzas = Vec::new();
+    let mut heartbeat_stanzas = Vec::new();
+    let mut fs_stanzas = Vec::new();
+    let mut fs_node_stanzas = Vec::new();
+
+    for (i, stanza) in tree.stanzas.iter().enumerate() {
+        let name = &text[stanza.name.range()];
+        let id = StanzaId(i);
+        match name {
+            b"cluster" => {}
+            b"node" => {
+                node_stanzas.push(id);
+                continue;
+            }
+            b"heartbeat" => {
+                heartbeat_stanzas.push(id);
+                continue;
+            }
+            b"filesystem" => {
+                fs_stanzas.push(id);
+                continue;
+            }
+            b"filesystem_node" => {
+                fs_node_stanzas.push(id);
+                continue;
+            }
+            _ => {
+                if !name.is_empty() {
+                    if let Some(known) = near_miss(name, &KNOWN_STANZAS) {
+                        diags.push(
+                            Diagnostic::warning(
+                                stanza.name,
+                                format!("unknown stanza `{}:` is ignored", name.as_bstr()),
+                            )
+                            .with_hint(format!(
+                                "did you mean `{known}:`? stanza names are case-sensitive"
+                            )),
+                        );
+                    }
+                }
+                continue;
+            }
+        }
+        let view = StanzaView { text, tree, id };
+        view.check_unknown_keys(&CLUSTER_KEYS, "cluster", diags);
+        let Some(name) = view.get("name") else {
+            diags.push(
+                missing(&view, "cluster", "name")
+                    .with_hint("add `name = <cluster name>` (the C tools crash on this file)"),
+            );
+            continue;
+        };
+        let heartbeat_mode = match view.get("heartbeat_mode") {
+            None => HeartbeatMode::Local,
+            Some(v) => HeartbeatMode::from_config(&v.bytes).unwrap_or_else(|| {
+                diags.push(
+                    Diagnostic::error(
+                        v.span,
+                        format!("unknown heartbeat_mode `{}`", v.bytes.as_bstr()),
+                    )
+                    .with_hint("use `local` or `global`"),
+                );
+                HeartbeatMode::Local
+            }),
+        };
+        let node_count = match view.get("node_count") {
+            None => {
+                diags.push(
+                    missing(&view, "cluster", "node_count")
+                        .with_hint("add `node_count = <number of nodes>`"),
+                );
+                0
+            }
+            Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
+                Ok(n) => n as u32,
+                Err(e) => {
+                    diags.push(number_problem("node_count", &v, e, "4294967295"));
+                    0
+                }
+            },
+        };
+        let name_bytes = BString::from(name.bytes.as_ref());
+        if let Some(&first) = cluster_index.get(&name_bytes) {
+            let first_line = tree.stanzas[clusters[first].stanza.0].header_line;
+            diags.push(
+                Diagnostic::error(
+                    name.span,
+                    format!("cluster `{}` is defined twice", name_bytes),
+                )
+                .with_hint(format!(
+                    "the first definition starts at line {}",
+                    line_number(text, tree.lines[first_line].span.start)
+                )),
+            );
+            continue;
+        }
+        cluster_index.insert(name_bytes.clone(), clusters.len());
+        clusters.push(Cluster {
+            name: name_bytes,
+            heartbeat_mode,
+            node_count,
+            nodes: Vec::new(),
+            regions: Vec::new(),
+            stanza: id,
+        });
+    }
+
+    let find_cluster =
+        |index: &HashMap<BString, usize>, name: &[u8]| index.get(name.as_bstr()).copied();
+
+    // Nodes: a node whose `cluster` matches no cluster stanza is ignored by the reference
+    // (and dropped when it rewrites the file).
+    let mut seen_names: Vec<HashMap<BString, StanzaId>> = vec![HashMap::new(); clusters.len()];
+    let mut seen_numbers: Vec<HashMap<u32, BString>> = vec![HashMap::new(); clusters.len()];
+    let mut seen_ips: Vec<HashMap<Ipv4Addr, BString>> = vec![HashMap::new(); clusters.len()];
+    for id in node_stanzas {
+        let view = StanzaView { text, tree, id };
+        view.check_unknown_keys(&NODE_KEYS, "node", diags);
+        let Some(cluster) = view.get("cluster") else {
+            diags.push(
+                Diagnostic::warning(
+                    view.header_span(),
+                    "node stanza has no `cluster`; it is ignored",
+                )
+                .with_hint("the C tools drop such stanzas when they rewrite the file"),
+            );
+            continue;
+        };
+        let Some(ci) = find_cluster(&cluster_index, &cluster.bytes) else {
+            diags.push(orphan(&cluster, "node"));
+            continue;
+        };
+        let Some(node) = lower_node(&view, diags) else {
+            continue;
+        };
+        if let Some(first) = seen_names[ci].get(&node.name) {
+            diags.push(
+                Diagnostic::error(
+                    view.get("name").map_or(view.header_span(), |v| v.span),
+                    format!(
+                        "node `{}` is defined twice in cluster `{}`",
+                        node.name, clusters[ci].name
+                    ),
+                )
+                .with_hint(format!(
+                    "the first definition starts at line {}",
+                    line_number(
+                        text,
+                        tree.lines[tree.stanzas[first.0].header_line].span.start
+                    )
+                )),
+            );
+            continue;
+        }
+        node_warnings(
+            &view,
+            &node,
+            clusters[ci].name.as_bstr(),
+            &mut seen_numbers[ci],
+            &mut seen_ips[ci],
+            diags,
+        );
+        seen_names[ci].insert(node.name.clone(), id);
+        clusters[ci].nodes.push(node);
+    }
+
+    let mut seen_regions: Vec<HashMap<BString, StanzaId>> = vec![HashMap::new(); clusters.len()];
+    for id in heartbeat_stanzas {
+        let view = StanzaView { text, tree, id };
+        view.check_unknown_keys(&HEARTBEAT_KEYS, "heartbeat", diags);
+        let Some(cluster) = view.get("cluster") else {
+            diags.push(
+                Diagnostic::warning(
+                    view.header_span(),
+                    "heartbeat stanza has no `cluster`; it is ignored",
+                )
+                .with_hint("the C tools drop such stanzas when they rewrite the file"),
+            );
+            continue;
+        };
+        let Some(ci) = find_cluster(&cluster_index, &cluster.bytes) else {
+            diags.push(orphan(&cluster, "heartbeat"));
+            continue;
+        };
+        let region = match view.get("region") {
+            Some(v) if !v.bytes.is_empty() => v,
+            Some(v) => {
+                diags.push(Diagnostic::error(v.span, "`region` is empty"));
+                continue;
+            }
+            None => {
+                diags.push(missing(&view, "heartbeat", "region"));
+                continue;
+            }
+        };
+        let name = BString::from(region.bytes.as_ref());
+        if seen_regions[ci].contains_key(&name) {
+            diags.push(Diagnostic::error(
+                region.span,
+                format!(
+                    "heartbeat region `{name}` is listed twice in cluster `{}`",
+                    clusters[ci].name
+                ),
+            ));
+            continue;
+        }
+        if FsUuid::parse(&name).map(|u| u.to_string().into_bytes()) != Some(name.to_vec()) {
+            diags.push(
+                Diagnostic::warning(
+                    region.span,
+                    format!("heartbeat region `{name}` is not a volume UUID in upper-case hex"),
+                )
+                .with_hint("regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`"),
+            );
+        }
+        seen_regions[ci].insert(name.clone(), id);
+        clusters[ci].regions.push(HeartbeatRegion {
+            region: name,
+            stanza: id,
+        });
+    }
+    for c in &clusters {
+        if c.heartbeat_mode == HeartbeatMode::Global && c.regions.len() > MAX_GLOBAL_REGIONS {
+            let span = tree.lines[tree.stanzas[c.stanza.0].header_line].span;
+            diags.push(Diagnostic::warning(
+                span,
+                format!(
+                    "cluster `{}` lists {} heartbeat regions; the kernel runs at most {MAX_GLOBAL_REGIONS} in global mode",
+                    c.name,
+                    c.regions.len()
+                ),
+            ));
+        }
+    }
+
+    let filesystems = crate::extension::lower_filesystems(
+        text,
+        tree,
+        &clusters,
+        &fs_stanzas,
+        &fs_node_stanzas,
+        diags,
+    );
+    Config {
+        clusters,
+        filesystems,
+    }
+}
+
+fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        cluster.span,
+        format!(
+            "{what} stanza belongs to cluster `{}`, which is not defined; it is ignored",
+            cluster.bytes.as_bstr()
+        ),
+    )
+    .with_hint("the C tools drop such stanzas when they rewrite the file")
+}
+
+fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let before = diags.len();
+    let name = match view.get("name") {
+        Some(v) if !v.bytes.is_empty() => Some(BString::from(v.bytes.as_ref())),
+        Some(v) => {
+            diags.push(Diagnostic::error(v.span, "node `name` is empty"));
+            None
+        }
+        None => {
+            diags.push(missing(view, "node", "name"));
+            None
+        }
+    };
+    let number = match view.get("number") {
+        None => {
+            diags.push(missing(view, "node", "number"));
+            None
+        }
+        Some(v) => match parse_c_ulong(&v.bytes, MAX_FILE_NODE_NUMBER) {
+            Ok(n) => Some(n as u32),
+            Err(e) => {
+                diags.push(number_problem("number", &v, e, "2147483646"));
+                None
+            }
+        },
+    };
+    let ip_address = match view.get("ip_address") {
+        None => {
+            diags.push(missing(view, "node", "ip_address"));
+            None
+        }
+        Some(v) => match parse_inet_pton(&v.bytes) {
+            Some(ip) => Some(ip),
+            None => {
+                let mut d = Diagnostic::error(
+                    v.span,
+                    format!("`{}` is not an IPv4 address", v.bytes.as_bstr()),
+                );
+                d = d.with_hint(ip_hint(&v.bytes));
+                diags.push(d);
+                None
+            }
+        },
+    };
+    let ip_port = match view.get("ip_port") {
+        None => {
+            diags.push(missing(view, "node", "ip_port"));
+            None
+        }
+        Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
+            Ok(n) => Some(n as u32),
+            Err(e) => {
+                diags.push(number_problem("ip_port", &v, e, "4294967295"));
+                None
+            }
+        },
+    };
+    if diags.len() != before {
+        return None;
+    }
+    Some(Node {
+        name: name?,
+        number: number?,
+        ip_address: ip_address?,
+        ip_port: ip_port?,
+        stanza: view.id,
+    })
+}
+
+/// Why an address the reference refuses was refused, for the common cases.
+pub(crate) fn ip_hint(value: &[u8]) -> String {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
+    if parts.len() == 4
+        && parts
+            .iter()
+            .any(|p| p.len() > 1 && p[0] == b'0' && p.iter().all(u8::is_ascii_digit))
+    {
+        "write each number without leading zeros (e.g. 10.0.0.1, not 10.0.0.01)".to_string()
+    } else if value.iter().any(u8::is_ascii_alphabetic) && !value.contains(&b':') {
+        "write the address as four decimal numbers; host names are not resolved here".to_string()
+    } else {
+        "write the address as four decimal numbers from 0 to 255, e.g. 192.168.1.10".to_string()
+    }
+}
+
+/// Problems the reference accepts in the file but the kernel refuses at registration (or
+/// mishandles), reported early.
+fn node_warnings(
+    view: &StanzaView<'_>,
+    node: &Node,
+    cluster: &BStr,
+    numbers: &mut HashMap<u32, BString>,
+    ips: &mut HashMap<Ipv4Addr, BString>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let span_of = |key: &str| view.get(key).map_or(view.header_span(), |v| v.span);
+    if node.number > MAX_KERNEL_NODE_NUMBER {
+        diags.push(Diagnostic::warning(
+            span_of("number"),
+            format!(
+                "node `{}` has number {}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail",
+                node.name, node.number
+            ),
+        ));
+    }
+    if let Some(other) = numbers.get(&node.number) {
+        diags.push(Diagnostic::warning(
+            span_of("number"),
+            format!(
+                "node `{}` has number {}, already used by node `{other}` in cluster `{cluster}`; registration will fail",
+                node.name, node.number
+            ),
+        ));
+    } else {
+        numbers.insert(node.number, node.name.clone());
+    }
+    if node.ip_address.is_unspecified() {
+        diags.push(
+            Diagnostic::warning(
+                span_of("ip_address"),
+                format!(
+                    "node `{}` has address 0.0.0.0, which the kernel mishandles",
+                    node.name
+                ),
+            )
+            .with_hint("registering it can hang the kernel; use the node's real address"),
+        );
+    } else if let Some(other) = ips.get(&node.ip_address) {
+        diags.push(Diagnostic::warning(
+            span_of("ip_address"),
+            format!(
+                "node `{}` has address {}, already used by node `{other}` in cluster `{cluster}`; registration will fail",
+                node.name, node.ip_address
+            ),
+        ));
+    } else {
+        ips.insert(node.ip_address, node.name.clone());
+    }
+    if node.ip_port == 0 || node.ip_port >= 65535 {
+        diags.push(Diagnostic::warning(
+            span_of("ip_port"),
+            format!(
+                "node `{}` has port {}; the kernel accepts 1 to 65534, so registration will fail",
+                node.name, node.ip_port
+            ),
+        ));
+    }
+    if node.name.len() > MAX_NODE_NAME_LEN {
+        diags.push(Diagnostic::warning(
+            span_of("name"),
+            format!(
+                "node name is {} bytes long; the kernel accepts at most {MAX_NODE_NAME_LEN}, so registration will fail",
+                node.name.len()
+            ),
+        ));
+    }
+    if node.name.contains(&b'/') || node.name == "." || node.name == ".." {
+        diags.push(Diagnostic::warning(
+            span_of("name"),
+            format!(
+                "node name `{}` cannot be a configfs directory name",
+                node.name
+            ),
+        ));
+    }
+}
+
+/// 1-based line of a byte offset (for "first defined at line N" hints).
+pub(crate) fn line_number(text: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &text[..offset]).count() + 1
+}
