@@ -1,0 +1,298 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# setup.sh - fetch what the kernel test guest needs from Debian bookworm
+# packages and build the base initramfs.  Called by run-guest.sh (and so by
+# run-suite.sh); run it by hand only to prepare or inspect the cache.
+#
+# usage: setup.sh [--force] [--clean] [--keep-stage]
+#   --force       rebuild the initramfs even if it looks up to date
+#   --clean       wipe the cache first (also forgets the pinned kernel)
+#   --keep-stage  keep cache/stage (all debs extracted, ~450 MB) for inspection
+#
+# Host: Debian bookworm x86_64 as root (or with sudo).  Missing host tools
+# (qemu-system-x86, ...) are installed with apt-get; nothing but the Debian
+# archive is contacted.
+#
+# Kernel choice (the guest kernel is what the kernel tests run against, so it
+# must not change under our feet):
+#   1. RG_KERNEL_PKG=linux-image-6.1.0-NN-amd64 wins when set;
+#   2. else the package recorded in cache/kernel-pkg by an earlier run
+#      (sticky: a new Debian kernel does not change a populated cache);
+#   3. else what linux-image-amd64 depends on, after `apt-get update` if the
+#      apt lists are empty or stale (download fails);
+#   4. else the newest linux-image-<ver>-amd64 apt knows about.
+#
+# Result, all under $RG_CACHE (default: <this dir>/cache, git-ignored):
+#   debs/          the downloaded .deb files
+#   kernel-pkg     the pinned kernel package name
+#   rootfs/        the guest root (busybox, modules, ocfs2-tools + libs, strace, /init)
+#   base.cpio.gz   rootfs packed as a newc cpio archive
+#   vmlinuz, KVER  the guest kernel and its release string
+#   busybox        static busybox used on the host for cpio
+#   base.stamp     hash of the recipe the initramfs was built from
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${RG_CACHE:-$HERE/cache}"
+FORCE=0 KEEP_STAGE=0
+for a in "$@"; do
+  case "$a" in
+    --force) FORCE=1 ;;
+    --clean) rm -rf "$CACHE"; FORCE=1 ;;
+    --keep-stage) KEEP_STAGE=1 ;;
+    -h|--help) sed -n '3,34p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument $a" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$CACHE/debs"
+
+log() { echo "[setup] $*" >&2; }
+die() { echo "setup.sh: $*" >&2; exit 1; }
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+APT_UPDATED=0
+apt_update() { # at most once per run: it is slow and needs the network
+  [ "$APT_UPDATED" = 1 ] && return 0
+  APT_UPDATED=1
+  log "apt-get update"
+  $SUDO apt-get update >&2 || log "warning: apt-get update failed"
+}
+
+# ---------------------------------------------------------------- host tools
+need_pkgs=()
+command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
+command -v dpkg-deb >/dev/null || need_pkgs+=(dpkg)
+command -v gzip >/dev/null || need_pkgs+=(gzip)
+command -v flock >/dev/null || need_pkgs+=(util-linux)
+command -v timeout >/dev/null || need_pkgs+=(coreutils)
+command -v sha256sum >/dev/null || need_pkgs+=(coreutils)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing host packages: ${need_pkgs[*]}"
+  # a fresh machine may have empty or stale apt lists: update and retry once
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2 || {
+    apt_update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_pkgs[@]}" >&2
+  }
+fi
+
+# ---------------------------------------------------------------- kernel pin
+have_deb() { compgen -G "$CACHE/debs/${1}_*.deb" >/dev/null; }
+resolve_meta() { # what linux-image-amd64 points at, per the local apt lists
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    awk '/Depends: linux-image-[0-9]/{print $2; exit}'
+}
+resolve_newest() { # fallback: the newest versioned amd64 kernel apt knows about
+  apt-cache search --names-only '^linux-image-[0-9][0-9.]*-[0-9]+-amd64$' 2>/dev/null |
+    awk '{print $1}' | sort -V | tail -1
+}
+download() { # apt-get download PKG... into debs/; true if all arrived
+  # apt's _apt user may not be able to write here; that is only a warning
+  (cd "$CACHE/debs" && apt-get download "$@" 2>&1 |
+     grep -v -e '^W: Download is performed unsandboxed' >&2) || true
+  local p
+  for p in "$@"; do have_deb "$p" || return 1; done
+}
+
+KPKG="${RG_KERNEL_PKG:-}"
+if [ -z "$KPKG" ] && [ -s "$CACHE/kernel-pkg" ]; then
+  KPKG=$(cat "$CACHE/kernel-pkg")
+fi
+if [ -z "$KPKG" ]; then
+  KPKG=$(resolve_meta)
+  if [ -z "$KPKG" ]; then apt_update; KPKG=$(resolve_meta); fi
+  [ -n "$KPKG" ] || KPKG=$(resolve_newest)
+  [ -n "$KPKG" ] || die "cannot resolve a kernel package (apt lists empty? set RG_KERNEL_PKG)"
+fi
+if ! have_deb "$KPKG"; then
+  log "apt-get download $KPKG"
+  if ! download "$KPKG"; then
+    # stale lists point at a kernel the archive no longer has: refresh and
+    # take what linux-image-amd64 points at now, unless the user pinned one
+    apt_update
+    if [ -z "${RG_KERNEL_PKG:-}" ]; then
+      KPKG=$(resolve_meta); [ -n "$KPKG" ] || KPKG=$(resolve_newest)
+    fi
+    if [ -z "$KPKG" ] || ! download "$KPKG"; then
+      die "download of kernel package ${KPKG:-?} failed"
+    fi
+  fi
+  FORCE=1
+fi
+echo "$KPKG" > "$CACHE/kernel-pkg"
+
+# ---------------------------------------------------------------- other debs
+# busybox for the guest userland, ocfs2-tools (the C reference) and strace,
+# with the shared-library closure of their binaries (checked with ld.so
+# --list below: a missing library fails the build, so this list stays honest).
+PKGS=(
+  busybox-static ocfs2-tools strace
+  libc6 libgcc-s1 libaio1 libcmap4 libcorosync-common4 libqb100 libdlm3
+  libcom-err2 libuuid1 libblkid1 libglib2.0-0 libpcre2-8-0 libffi8 libmount1
+  libselinux1 zlib1g libreadline8 libtinfo6 libsystemd0 libcap2 libgcrypt20
+  libgpg-error0 liblz4-1 liblzma5 libzstd1 libunwind8
+)
+missing=()
+for p in "${PKGS[@]}"; do have_deb "$p" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get download ${missing[*]}"
+  if ! download "${missing[@]}"; then
+    apt_update
+    left=(); for p in "${missing[@]}"; do have_deb "$p" || left+=("$p"); done
+    download "${left[@]}" || die "download failed for some of: ${left[*]}"
+  fi
+  FORCE=1
+fi
+
+# ---------------------------------------------------------------- up to date?
+# The recipe: this script, the guest /init and the exact set of debs.  A hash
+# rather than mtimes, because a fresh git clone gives every file a new mtime.
+recipe_hash() {
+  { cat "$0" "$HERE/guest/init" | sha256sum   # contents only, not the path
+    echo "$KPKG"
+    (cd "$CACHE/debs" && ls -1 -- *.deb) ; } | sha256sum | cut -c1-16
+}
+HASH=$(recipe_hash)
+if [ $FORCE = 0 ] && [ -s "$CACHE/base.cpio.gz" ] && [ -s "$CACHE/vmlinuz" ] &&
+   [ -x "$CACHE/busybox" ] && [ "$(cat "$CACHE/base.stamp" 2>/dev/null)" = "$HASH" ]; then
+  log "up to date: $(cat "$CACHE/KVER") ($KPKG), $CACHE/base.cpio.gz"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- extract
+STAGE="$CACHE/stage"
+log "extracting debs into $STAGE"
+rm -rf "$STAGE"; mkdir -p "$STAGE"
+for d in "$CACHE"/debs/*.deb; do
+  b=$(basename "$d")
+  case "$b" in
+    "${KPKG}_"*) ;;
+    linux-image-*) continue ;;   # an older pinned kernel still in debs/
+  esac
+  dpkg-deb -x "$d" "$STAGE"
+done
+[ -d "$STAGE/lib/modules" ] || die "kernel package $KPKG has no modules"
+KVER=$(basename "$(find "$STAGE/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -1)")
+BB="$STAGE/bin/busybox"
+[ -x "$BB" ] || die "busybox missing in stage"
+
+# ---------------------------------------------------------------- rootfs
+ROOT="$CACHE/rootfs"
+log "building rootfs in $ROOT (kernel $KVER)"
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib64,lib/x86_64-linux-gnu,etc/ocfs2,proc,sys,dev,tmp,run,mnt,root,var/run,extra,opt/rs/sbin}
+chmod 1777 "$ROOT/tmp"
+
+# busybox + applet links (never overwrite the ocfs2-tools binaries)
+cp "$BB" "$ROOT/bin/busybox"
+for app in $("$BB" --list-full); do
+  [ "$app" = bin/busybox ] && continue
+  [ -e "$ROOT/$app" ] && continue
+  mkdir -p "$ROOT/$(dirname "$app")"
+  ln -s /bin/busybox "$ROOT/$app"
+done
+
+# ocfs2-tools binaries + strace (replace any busybox link of the same name)
+OCFS2_BINS=$(cd "$STAGE" && ls sbin/*ocfs2* sbin/o2* usr/sbin/o2* usr/bin/o2* usr/bin/strace 2>/dev/null)
+for b in $OCFS2_BINS; do
+  rm -f "$ROOT/$b"; cp -a "$STAGE/$b" "$ROOT/$b"
+done
+for b in sbin/mkfs.ocfs2 sbin/mount.ocfs2 sbin/o2cb sbin/o2cb_ctl sbin/ocfs2_hb_ctl sbin/mounted.ocfs2 usr/bin/strace; do
+  [ -x "$ROOT/$b" ] || die "expected /$b in the guest, not found"
+done
+
+# shared libraries: closure via the staged dynamic loader
+LDSO="$STAGE/lib64/ld-linux-x86-64.so.2"
+LP="$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu"
+libs=$(for b in $OCFS2_BINS; do
+         "$LDSO" --library-path "$LP" --list "$STAGE/$b"
+       done | awk '/=> not found/{print "MISSING:"$1; next} /=> \//{print $3}' | sort -u)
+if echo "$libs" | grep -q '^MISSING:'; then
+  die "unresolved libraries: $(echo "$libs" | grep MISSING: | tr '\n' ' ')"
+fi
+for l in $libs; do
+  cp -L "$l" "$ROOT/lib/x86_64-linux-gnu/$(basename "$l")"
+done
+cp -L "$LDSO" "$ROOT/lib64/ld-linux-x86-64.so.2"
+cp -L "$LDSO" "$ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+# dlopen()ed NSS module, plus what a dynamically linked Rust program built on
+# bookworm needs (libgcc_s for unwinding; the glibc 2.34+ stub libraries
+# that older link lines may still name)
+for x in libnss_files.so.2 libresolv.so.2 libgcc_s.so.1 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1 libm.so.6; do
+  for d in lib usr/lib; do
+    if [ -e "$STAGE/$d/x86_64-linux-gnu/$x" ]; then cp -L "$STAGE/$d/x86_64-linux-gnu/$x" "$ROOT/lib/x86_64-linux-gnu/"; fi
+  done
+done
+
+# kernel modules: closure of the wanted set, from modules.dep
+MODDIR="$STAGE/lib/modules/$KVER"
+if [ ! -s "$MODDIR/modules.dep" ]; then
+  log "generating modules.dep with busybox depmod"
+  "$BB" depmod -b "$STAGE" "$KVER"
+fi
+# AUTOLOAD: insmod'ed by /init in this order (after their dependencies).
+# EXTRA: shipped in the initramfs, loaded only on demand (modprobe).
+AUTOLOAD="virtio_pci virtio_blk crc32c_generic configfs jbd2 quota_tree
+  ocfs2_nodemanager ocfs2_stackglue ocfs2_dlm ocfs2_dlmfs ocfs2_stack_o2cb ocfs2"
+EXTRA_MODS="${RG_EXTRA_MODULES:-dlm ocfs2_stack_user loop virtio_net}"
+declare -A seen=()
+order=()
+modpath() { awk -v m="$1" -F: '{n=$1; sub(".*/","",n); sub("\\.ko(\\.[a-z]+)?$","",n); gsub("-","_",n); if (n==m) {print $1; exit}}' "$MODDIR/modules.dep"; }
+visit() { # depth-first topological order over modules.dep
+  local path="$1" deps d
+  [ -n "${seen[$path]:-}" ] && return 0
+  seen[$path]=1
+  deps=$(awk -v p="$path" -F': ?' '$1==p{print $2; exit}' "$MODDIR/modules.dep")
+  for d in $deps; do visit "$d"; done
+  order+=("$path")
+}
+for m in $AUTOLOAD; do
+  p=$(modpath "$m"); [ -n "$p" ] || die "module $m not found in $KVER"
+  visit "$p"
+done
+autoload_order=("${order[@]}")
+for m in $EXTRA_MODS; do
+  p=$(modpath "$m"); [ -n "$p" ] || { log "warning: extra module $m not found, skipped"; continue; }
+  visit "$p"
+done
+mkdir -p "$ROOT/lib/modules/$KVER"
+for p in "${order[@]}"; do
+  mkdir -p "$ROOT/lib/modules/$KVER/$(dirname "$p")"
+  cp "$MODDIR/$p" "$ROOT/lib/modules/$KVER/$p"
+done
+cp "$MODDIR/modules.order" "$MODDIR/modules.builtin" "$ROOT/lib/modules/$KVER/" 2>/dev/null || true
+"$BB" depmod -b "$ROOT" "$KVER"
+printf '%s\n' "${autoload_order[@]}" > "$ROOT/etc/rg-modules"
+
+# /init and small config files
+install -m 0755 "$HERE/guest/init" "$ROOT/init"
+echo "$KVER" > "$ROOT/etc/rg-kver"
+echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
+echo 'root:x:0:' > "$ROOT/etc/group"
+echo 'hosts: files' > "$ROOT/etc/nsswitch.conf"
+printf '127.0.0.1 localhost\n' > "$ROOT/etc/hosts"
+ln -sf /proc/mounts "$ROOT/etc/mtab"
+# ocfs2-tools reads /etc/default/o2cb for the stack and timeouts
+mkdir -p "$ROOT/etc/default"
+cat > "$ROOT/etc/default/o2cb" <<'EOF'
+O2CB_ENABLED=true
+O2CB_STACK=o2cb
+O2CB_BOOTCLUSTER=ocfs2
+O2CB_HEARTBEAT_THRESHOLD=31
+O2CB_IDLE_TIMEOUT_MS=30000
+O2CB_KEEPALIVE_DELAY_MS=2000
+O2CB_RECONNECT_DELAY_MS=2000
+EOF
+
+# ---------------------------------------------------------------- pack
+cp "$STAGE/boot/vmlinuz-$KVER" "$CACHE/vmlinuz"
+cp "$BB" "$CACHE/busybox"
+echo "$KVER" > "$CACHE/KVER"
+log "packing base.cpio.gz"
+(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort | "$BB" cpio -o -H newc 2>/dev/null) |
+  gzip -1 > "$CACHE/base.cpio.gz.tmp"
+mv "$CACHE/base.cpio.gz.tmp" "$CACHE/base.cpio.gz"
+echo "$HASH" > "$CACHE/base.stamp"
+# the extracted tree is ~450 MB, mostly kernel modules we do not ship; it is
+# rebuilt from debs/ in a few seconds whenever the recipe changes
+[ "$KEEP_STAGE" = 1 ] || rm -rf "$STAGE"
+log "done: $(du -h "$CACHE/base.cpio.gz" | cut -f1) initramfs, kernel $KVER ($KPKG)"
