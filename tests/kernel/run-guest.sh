@@ -34,12 +34,15 @@
 #   2 usage errors.
 set -euo pipefail
 
+# the header comment above is the help text
+help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
 NDISKS=1 DISK_SIZE=256M MEM=256M SMP=1 HOST=node1 TIMEOUT=600
 APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0
 DISKS=() OVERLAYS=()
-usage() { sed -n '4,34p' "$0" >&2; exit 2; }
+usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --overlay) OVERLAYS+=("$2"); shift 2 ;;

@@ -33,6 +33,9 @@
 #   base.stamp     hash of the recipe the initramfs was built from
 set -euo pipefail
 
+# the header comment above is the help text
+help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
 FORCE=0 KEEP_STAGE=0
@@ -41,7 +44,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --clean) rm -rf "$CACHE"; FORCE=1 ;;
     --keep-stage) KEEP_STAGE=1 ;;
-    -h|--help) sed -n '3,34p' "$0"; exit 0 ;;
+    -h|--help) help_text; exit 0 ;;
     *) echo "setup.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
+#
+# driver.sh - guest side of run-suite.sh (busybox ash, run by /guest-cmd.sh).
+# Runs the cases named in /kt/cases.list (files /kt/cases/NAME.sh), one after
+# the other, each in its own process and session, and prints for each
+#   === CASE-BEGIN NAME
+#   ... what the case prints, then its kernel messages and the teardown ...
+#   CASE NAME: PASS|FAIL|SKIP (N.Ns)[ -- reason]
+# and at the end
+#   SUITE-SUMMARY pass=N fail=N skip=N time=N.Ns
+# Exit status: 0 when no case failed, 1 otherwise.
+#
+# Between cases it restores a clean state: kills what the case left running,
+# tears down mounts, heartbeat regions, nodes and clusters (lib.sh
+# teardown_all), restores /etc/ocfs2, /etc/default, hb_ctl_path and the
+# hostname, zeroes the start of every disk, and checks that configfs is
+# empty again; a case after which that fails is FAIL.
+#
+# Case headers read here (comment lines anywhere in the case file):
+#   # needs: o2cb mount.ocfs2   our binaries (installed names) the case runs;
+#                                any missing -> SKIP without running it
+#   # timeout: 120              seconds before the case is killed (FAIL);
+#                                default $RG_CASE_TIMEOUT or 180
+set -u
+KT=/kt
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$KT/lib.sh"
+: "${RG_DISKS:=}" "${KVER:=$(uname -r)}"   # exported by /init
+WORKROOT=/tmp/kt
+DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
+mkdir -p "$WORKROOT"
+SUITE_T0=$(now)
+
+# what a case may change in /etc, saved once to be put back after each case
+SAVE=$WORKROOT/.etc
+mkdir -p "$SAVE"
+cp -a /etc/ocfs2 "$SAVE/ocfs2"
+cp -a /etc/default "$SAVE/default"
+HOST0=$(hostname)
+restore_etc() {
+  rm -rf /etc/ocfs2 /etc/default
+  cp -a "$SAVE/ocfs2" /etc/ocfs2
+  cp -a "$SAVE/default" /etc/default
+  [ "$(hostname)" = "$HOST0" ] || hostname "$HOST0"
+}
+
+# the modules /init loaded; a case may have unloaded some
+reload_modules() {
+  # shellcheck disable=SC2013 # one path a line
+  for _m in $(cat /etc/rg-modules); do
+    _n=$(basename "$_m"); _n=${_n%%.ko*}; _n=$(echo "$_n" | tr - _)
+    [ -d "/sys/module/$_n" ] || insmod "/lib/modules/$KVER/$_m" 2>&1 || true
+  done
+  grep -q " $CFS configfs " /proc/mounts || mount -t configfs configfs "$CFS"
+}
+
+wipe_disks() {
+  for _d in $RG_DISKS; do wipe_disk "$_d" || echo "driver: cannot wipe $_d"; done
+}
+
+# header VALUE of "# KEY: VALUE" lines in a case file (all of them, joined)
+header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$2" | tr '\n' ' '; }
+
+echo "SUITE-BEGIN cases=$(wc -l < "$KT/cases.list") kernel=$(uname -r) host=$HOST0 disks=$RG_DISKS"
+# our binaries, and whether the guest's libc can load them (a binary built
+# against a newer glibc than bookworm's would fail every case that uses it)
+for _b in "$RS_SBIN"/*; do
+  [ -e "$_b" ] || { echo "ours: none in $RS_SBIN"; break; }
+  _libs=$(/lib64/ld-linux-x86-64.so.2 --list "$_b" 2>&1 | grep -E 'not found|version .* not found' || true)
+  if [ -n "$_libs" ]; then echo "ours: $_b: CANNOT LOAD: $_libs"; else echo "ours: $_b"; fi
+done
+dmesg -c > /dev/null   # boot messages are not any case's
+
+PASS=0 FAIL=0 SKIP=0
+run_case() {
+  name=$1 f=$KT/cases/$1.sh
+  echo
+  echo "=== CASE-BEGIN $name"
+  t0=$(now) result='' reason=''
+  if ! state_clean > "$WORKROOT/.dirty" 2>&1; then
+    teardown_all 2>&1 | sed 's/^/  teardown: /'
+    if ! state_clean > "$WORKROOT/.dirty" 2>&1; then
+      result=FAIL reason="not run: no clean state to start from ($(cat "$WORKROOT/.dirty"))"
+    fi
+  fi
+  if [ -z "$result" ] && [ ! -f "$f" ]; then
+    result=FAIL reason="no such case file $f"
+  fi
+  if [ -z "$result" ]; then
+    missing=''
+    for b in $(header needs "$f"); do have_rs "$b" || missing="$missing $b"; done
+    [ -z "$missing" ] || result=SKIP reason="our binaries not built yet:$missing"
+  fi
+  if [ -z "$result" ]; then
+    tmo=$(header timeout "$f" | awk '{print $1+0}')
+    [ "${tmo:-0}" -gt 0 ] || tmo=$DEFAULT_TIMEOUT
+    wd=$WORKROOT/$name
+    rm -rf "$wd" "$WORKROOT/.timeout"; mkdir -p "$wd"
+    # own session (setsid in a non-leader child execs in place, so $! is
+    # the session and group id): every process the case starts can be
+    # killed as a group at the end
+    (
+      cd "$wd" || exit 1
+      export KT_CASE="$name" KT_WORK="$wd" KT_DISKS="$RG_DISKS"
+      # shellcheck disable=SC2016 # expanded by the case's shell
+      exec setsid /bin/sh -c '. /kt/lib.sh; . "$1"' "$name" "$f"
+    ) < /dev/null &
+    cpid=$!
+    # shellcheck disable=SC2016 # expanded by the watchdog's shell
+    setsid /bin/sh -c 'sleep "$1"; : > "$3"
+      echo "TIMEOUT: case $4 still running after $1 s; killing its processes"
+      kill -TERM -"$2" 2>/dev/null; sleep 3; kill -KILL -"$2" 2>/dev/null' \
+      kt-watchdog "$tmo" "$cpid" "$WORKROOT/.timeout" "$name" < /dev/null &
+    wpid=$!
+    rc=0; wait "$cpid" || rc=$?
+    kill -KILL -"$wpid" 2>/dev/null
+    kill -KILL -"$cpid" 2>/dev/null   # daemons the case left behind
+    wait "$wpid" 2>/dev/null
+    if [ -e "$WORKROOT/.timeout" ]; then result=FAIL reason="timed out after ${tmo}s"
+    elif [ "$rc" = 0 ]; then result=PASS
+    elif [ "$rc" = 77 ]; then result=SKIP reason="skipped by the case"
+    else result=FAIL reason="exit status $rc"
+    fi
+    # kernel messages of this case; an oops or warning fails it even if the
+    # case itself did not notice
+    dmesg -c > "$WORKROOT/.kmsg" 2>/dev/null
+    if [ -s "$WORKROOT/.kmsg" ]; then
+      echo "--- kernel messages during $name:"
+      sed 's/^/  kmsg: /' "$WORKROOT/.kmsg"
+      bug=$(grep -m1 -E 'Oops|BUG:|WARNING:|general protection|Call Trace|soft lockup|blocked for more than' "$WORKROOT/.kmsg" || true)
+      if [ -n "$bug" ] && [ "$result" != FAIL ]; then result=FAIL reason="kernel reported: $bug"; fi
+    fi
+    rm -rf "$wd"
+  fi
+  # back to a clean state for the next case, whatever happened
+  teardown_all > "$WORKROOT/.td" 2>&1 || true
+  if [ -s "$WORKROOT/.td" ]; then echo "--- teardown after $name:"; sed 's/^/  /' "$WORKROOT/.td"; fi
+  restore_etc
+  reload_modules
+  wipe_disks
+  if ! state_clean > "$WORKROOT/.dirty" 2>&1; then
+    result=FAIL reason="${reason:+$reason; }teardown could not restore a clean state: $(cat "$WORKROOT/.dirty")"
+  fi
+  dmesg -c > /dev/null
+  line="CASE $name: $result ($(elapsed "$t0")s)${reason:+ -- $reason}"
+  echo "$line"
+  echo "$line" >> "$WORKROOT/results"
+  case $result in
+    PASS) PASS=$((PASS + 1)) ;;
+    SKIP) SKIP=$((SKIP + 1)) ;;
+    *) FAIL=$((FAIL + 1)) ;;
+  esac
+}
+
+# shellcheck disable=SC2013 # one case name a line, no blanks
+for c in $(cat "$KT/cases.list"); do
+  run_case "$c"
+done
+
+echo
+echo "=== SUITE RESULTS"
+cat "$WORKROOT/results" 2>/dev/null
+echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$SUITE_T0")s"
+[ "$FAIL" = 0 ]

@@ -1,0 +1,218 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run-suite.sh - run the kernel test cases in one QEMU guest (real Debian
+# bookworm kernel, configfs, OCFS2 modules, the C ocfs2-tools at /sbin and
+# our binaries at /opt/rs/sbin).
+#
+# usage: run-suite.sh [--build|--no-build] [--bin-dir DIR] [options] [CASE...]
+#   CASE             a case: NAME or NAME.sh (in the cases dir) or a path to a
+#                    file; run in the order given; default: every cases/*.sh,
+#                    in name order
+#   --build          cargo build --release --workspace --bins first (default)
+#   --no-build       use what is already in the cargo target dir
+#   --bin-dir DIR    take our binaries from DIR instead (implies --no-build);
+#                    cargo names (mount_ocfs2) or installed names (mount.ocfs2)
+#   --cases-dir DIR  where the cases are (default: cases/ beside this script)
+#   --boot-only      run no case: measure one guest cycle
+#   --case-timeout S default per-case timeout in the guest (default 180)
+#   --timeout S      wall-clock limit for the whole guest (default: computed
+#                    from the cases' timeouts)
+#   --quiet          do not stream the console; print only the results
+#   --results DIR    where the logs go (default: results/ beside this script)
+# environment: CARGO_TARGET_DIR, RG_KERNEL_PKG, RG_CACHE (see setup.sh)
+#
+# Exit status 0 only when no case failed and the guest ran to its end.
+# Results: RESULTS/console.log (whole console), RESULTS/cases/NAME.log (each
+# case's part of it), RESULTS/summary.txt.  The last line printed is
+#   kernel-tests: N passed, N failed, N skipped
+set -euo pipefail
+
+# the header comment above is the help text
+help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+T_START=$(date +%s.%N)
+BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cases" BOOT_ONLY=0 CASE_TIMEOUT=180
+TIMEOUT='' QUIET=0 RESULTS="$HERE/results"
+ARGS=()
+usage() { help_text >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) BUILD=1; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
+    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
+    --boot-only) BOOT_ONLY=1; shift ;;
+    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
+    --timeout) TIMEOUT="$2"; shift 2 ;;
+    --quiet) QUIET=1; shift ;;
+    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
+    -h|--help) usage ;;
+    -*) echo "run-suite.sh: unknown option $1" >&2; usage ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
+
+secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+log() { echo "[run-suite] $*" >&2; }
+
+# ------------------------------------------------------------ the cases
+# CASES: names in run order; CASE_FILE[name]: the file
+CASES=()
+declare -A CASE_FILE=()
+add_case() { # NAME-or-PATH
+  local a=$1 f n
+  if [[ $a == */* ]]; then f=$(realpath -m "$a"); else f="$CASES_DIR/${a%.sh}.sh"; fi
+  n=$(basename "$f" .sh)
+  [ -f "$f" ] || { echo "run-suite.sh: no case $f" >&2; exit 2; }
+  # the name travels through the console and file names
+  [[ $n =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || { echo "run-suite.sh: bad case name '$n'" >&2; exit 2; }
+  [ -z "${CASE_FILE[$n]:-}" ] || { echo "run-suite.sh: case $n given twice" >&2; exit 2; }
+  CASES+=("$n"); CASE_FILE[$n]=$f
+}
+if [ "$BOOT_ONLY" = 0 ]; then
+  if [ ${#ARGS[@]} -eq 0 ]; then
+    for f in "$CASES_DIR"/*.sh; do [ -e "$f" ] && add_case "$f"; done
+  else
+    for a in "${ARGS[@]}"; do add_case "$a"; done
+  fi
+  [ ${#CASES[@]} -gt 0 ] || { echo "run-suite.sh: no cases in $CASES_DIR" >&2; exit 2; }
+fi
+
+# ------------------------------------------------------------ guest image
+t=$(date +%s.%N)
+CACHE="${RG_CACHE:-$HERE/cache}"
+mkdir -p "$CACHE"
+# the lock keeps concurrent runs from building the cache twice
+flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
+T_SETUP=$(secs "$t")
+
+# ------------------------------------------------------------ our binaries
+# cargo name -> installed name (DESIGN.md §1: cargo forbids '.' in names)
+BINS="o2cb:o2cb o2cb_ctl:o2cb_ctl o2cb_init:o2cb.init ocfs2_hb_ctl:ocfs2_hb_ctl
+      mount_ocfs2:mount.ocfs2 mounted_ocfs2:mounted.ocfs2"
+T_BUILD=-
+if [ "$BUILD" = 1 ]; then
+  t=$(date +%s.%N)
+  log "cargo build --release --workspace --bins"
+  (cd "$REPO" && cargo build --release --workspace --bins) >&2
+  T_BUILD=$(secs "$t")
+fi
+if [ -z "$BIN_DIR" ]; then
+  if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+    BIN_DIR="$(realpath -m "$CARGO_TARGET_DIR")/release"
+  elif command -v cargo >/dev/null; then
+    tdir=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
+           sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    BIN_DIR="${tdir:-$REPO/target}/release"
+  else
+    BIN_DIR="$REPO/target/release"
+  fi
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kt-suite.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+OV="$WORK/overlay"
+mkdir -p "$OV/opt/rs/sbin" "$OV/kt/cases"
+staged=() absent=()
+for pair in $BINS; do
+  cargo_name=${pair%%:*} inst=${pair#*:}
+  src=''
+  for cand in "$BIN_DIR/$cargo_name" "$BIN_DIR/$inst"; do
+    if [ -f "$cand" ] && [ -x "$cand" ]; then src=$cand; break; fi
+  done
+  if [ -n "$src" ]; then
+    cp "$src" "$OV/opt/rs/sbin/$inst"; staged+=("$inst")
+  else
+    absent+=("$inst")
+  fi
+done
+log "ours from $BIN_DIR: staged: ${staged[*]:-none}; absent: ${absent[*]:-none}"
+
+install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
+install -m 0644 "$HERE/guest/driver.sh" "$OV/kt/driver.sh"
+: > "$OV/kt/cases.list"
+case_tmo_sum=0
+for c in ${CASES[@]+"${CASES[@]}"}; do
+  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
+  echo "$c" >> "$OV/kt/cases.list"
+  tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
+  case_tmo_sum=$((case_tmo_sum + ${tmo:-$CASE_TIMEOUT} + 15))   # + teardown
+done
+cat > "$WORK/guest-cmd.sh" <<'EOF'
+exec /bin/sh /kt/driver.sh
+EOF
+# the whole guest is bounded: boot, every case up to its own timeout, power off
+[ -n "$TIMEOUT" ] || TIMEOUT=$((90 + case_tmo_sum))
+
+# ------------------------------------------------------------ boot
+mkdir -p "$RESULTS"
+rm -rf "$RESULTS/cases"; mkdir -p "$RESULTS/cases"
+CONSOLE="$RESULTS/console.log"
+qopts=(--no-setup --quiet-kernel --mem 256M --smp 1 --disks 4 --disk-size 256M
+       --timeout "$TIMEOUT" --log "$CONSOLE" --overlay "$OV"
+       --env "CASE_TIMEOUT=$CASE_TIMEOUT")
+[ "$QUIET" = 0 ] || qopts+=(--quiet)
+log "booting one guest for ${#CASES[@]} case(s), limit ${TIMEOUT}s"
+t=$(date +%s.%N)
+grc=0
+"$HERE/run-guest.sh" "${qopts[@]}" - "$WORK/guest-cmd.sh" || grc=$?
+T_GUEST=$(secs "$t")
+
+# ------------------------------------------------------------ results
+tr -d '\r' < "$CONSOLE" > "$WORK/console.txt"
+# each case's part of the console, for reading one failure at a time
+awk -v dir="$RESULTS/cases" '
+  /^=== CASE-BEGIN / { f = dir "/" $3 ".log" }
+  f { print > f }
+  /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console.txt"
+
+pass=0 fail=0 skip=0
+: > "$WORK/summary"
+for c in ${CASES[@]+"${CASES[@]}"}; do
+  line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console.txt" || true)
+  if [ -z "$line" ]; then
+    why="the guest ended before it (status $grc)"
+    [ "$grc" = 124 ] && why="the guest was killed at the ${TIMEOUT}s limit"
+    [ "$grc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
+    line="CASE $c: FAIL (no result) -- $why"
+  fi
+  echo "$line" >> "$WORK/summary"
+  case "$line" in
+    "CASE $c: PASS"*) pass=$((pass + 1)) ;;
+    "CASE $c: SKIP"*) skip=$((skip + 1)) ;;
+    *) fail=$((fail + 1)) ;;
+  esac
+done
+panic=$(grep -m1 -E 'Kernel panic|kernel BUG at|BUG: soft lockup' "$WORK/console.txt" || true)
+boot=$(sed -n 's/^RG-READY uptime=\([0-9.]*\)s.*/\1/p' "$WORK/console.txt" | head -1)
+gsum=$(grep -m1 '^SUITE-SUMMARY' "$WORK/console.txt" || true)
+
+# the guest must have run to its end, and agree with what we counted
+guest_ok=1
+if [ "$BOOT_ONLY" = 1 ]; then
+  [ "$grc" = 0 ] || guest_ok=0
+elif [ -z "$gsum" ] || { [ "$grc" != 0 ] && [ "$grc" != 1 ]; } ||
+     { [ "$fail" = 0 ] && [ "$grc" != 0 ]; } || { [ "$fail" != 0 ] && [ "$grc" = 0 ]; }; then
+  guest_ok=0
+fi
+
+{
+  echo
+  echo "==================== kernel test results ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+  cat "$WORK/summary"
+  [ -z "$panic" ] || echo "KERNEL PANIC/BUG: $panic"
+  [ "$grc" != 124 ] || echo "GUEST TIMEOUT: killed after ${TIMEOUT}s"
+  [ "$grc" != 125 ] || [ -n "$panic" ] || echo "GUEST DIED: no exit marker (QEMU failure?)"
+  [ "$guest_ok" = 1 ] || echo "GUEST FAILED: exit status $grc${gsum:+, $gsum}"
+  echo "ours: staged ${staged[*]:-none}; absent ${absent[*]:-none}"
+  echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, guest cycle ${T_GUEST}s (kernel to /init ${boot:-?}s guest clock), total $(secs "$T_START")s wall"
+  echo "console log: $CONSOLE; per-case logs: $RESULTS/cases/"
+} | tee "$RESULTS/summary.txt"
+# a guest that did not finish counts as a failure even when every case it
+# reached passed
+if [ "$guest_ok" = 0 ] && [ "$fail" = 0 ]; then fail=1; fi
+echo "kernel-tests: $pass passed, $fail failed, $skip skipped" | tee -a "$RESULTS/summary.txt"
+[ "$fail" = 0 ]
