@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# selftest.sh - check that the harness reports what goes wrong, using the
+# deliberately misbehaving cases in selftest/ (three guest boots, ~1 min):
+#   1. a failing case is FAIL, missing binaries are SKIP (header and
+#      run time), a hanging case is killed at its timeout with its
+#      processes, a case that leaves a cluster, mounts, a heartbeat region
+#      and changed files behind is cleaned up after, and the suite's exit
+#      status is non-zero;
+#   2. a kernel panic is reported, and the panicking case and the ones after
+#      it are FAIL (no result);
+#   3. a guest that never ends is killed at the wall-clock limit and reported.
+# Prints "harness-selftest: N passed, N failed"; exit 0 when all held.
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="$HERE/results/selftest"
+EMPTY=$(mktemp -d "${TMPDIR:-/tmp}/kt-nobins.XXXXXX")   # none of our binaries
+trap 'rm -rf "$EMPTY"' EXIT
+pass=0 fail=0
+
+# suite NAME ARGS...: run the selftest cases; output to $OUT/NAME.out
+suite() {
+  local name=$1; shift
+  mkdir -p "$OUT"
+  "$HERE/run-suite.sh" --bin-dir "$EMPTY" --cases-dir "$HERE/selftest" --quiet \
+    --results "$OUT/$name" "$@" > "$OUT/$name.out" 2>&1
+  echo $? > "$OUT/$name.rc"
+}
+# expect NAME WHAT REGEX: the output of run NAME must match REGEX
+expect() {
+  if grep -qE -- "$3" "$OUT/$1.out"; then
+    pass=$((pass + 1)); echo "ok   $1: $2"
+  else
+    fail=$((fail + 1)); echo "FAIL $1: $2 (no /$3/ in $OUT/$1.out)"
+  fi
+}
+expect_rc_nonzero() {
+  if [ "$(cat "$OUT/$1.rc")" != 0 ]; then
+    pass=$((pass + 1)); echo "ok   $1: exit status $(cat "$OUT/$1.rc") (non-zero)"
+  else
+    fail=$((fail + 1)); echo "FAIL $1: exit status 0, wanted non-zero"
+  fi
+}
+
+suite cases a-fail b-skip-header c-skip-runtime d-timeout e-leave-dirty f-check-clean
+expect cases "failing case is FAIL"        '^CASE a-fail: FAIL \([0-9.]+s\) -- exit status 1$'
+expect cases "header needs -> SKIP"         '^CASE b-skip-header: SKIP .*kt-no-such-binary'
+expect cases "need_rs -> SKIP"              '^CASE c-skip-runtime: SKIP '
+expect cases "hanging case killed"          '^CASE d-timeout: FAIL .* -- timed out after 5s$'
+expect cases "dirty case cleaned, PASS"     '^CASE e-leave-dirty: PASS '
+expect cases "state clean afterwards"       '^CASE f-check-clean: PASS '
+expect cases "closing line counts"          '^kernel-tests: 2 passed, 2 failed, 2 skipped$'
+expect_rc_nonzero cases
+
+suite panic g-panic f-check-clean
+expect panic "panic reported"               '^KERNEL PANIC/BUG: .*Kernel panic'
+expect panic "panicking case FAIL"          '^CASE g-panic: FAIL \(no result\) -- the guest died'
+expect panic "later case FAIL"              '^CASE f-check-clean: FAIL \(no result\)'
+expect_rc_nonzero panic
+
+suite hang --timeout 25 h-hang
+expect hang "guest timeout reported"        '^GUEST TIMEOUT: killed after 25s$'
+expect hang "hung case FAIL"                '^CASE h-hang: FAIL \(no result\) -- the guest was killed'
+expect_rc_nonzero hang
+
+echo "harness-selftest: $pass passed, $fail failed"
+[ "$fail" = 0 ]
