@@ -108,6 +108,12 @@ impl Document {
         out
     }
 
+    /// Whether the text is exactly what [`crate::write_canonical`] makes of its meaning: no
+    /// comments, no unknown keys or stanzas, the C tools' layout and order.
+    pub fn is_canonical(&self) -> bool {
+        !self.has_any_errors() && crate::write_canonical(&self.config) == self.text
+    }
+
     /// The 1-based line a stanza's header is on.
     pub fn stanza_line(&self, id: crate::StanzaId) -> usize {
         let offset = self.tree.lines[self.tree.stanzas[id.0].header_line]

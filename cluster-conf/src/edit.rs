@@ -606,12 +606,24 @@ impl Document {
     }
 
     /// Applies splices (non-overlapping) and reads the result again.
+    ///
+    /// A file that was in the canonical form holds nothing but the model, so it is written
+    /// in the canonical form again: an edit can change the C tools' group order (adding the
+    /// first node to an early cluster puts the node group before the heartbeat group), and
+    /// regenerating is the one way to follow every such rule exactly.
     fn apply(&mut self, mut splices: Vec<Splice>) {
+        let was_canonical = self.is_canonical();
         splices.sort_by_key(|s| std::cmp::Reverse((s.range.start, s.range.end)));
         let mut text = std::mem::take(&mut self.text);
         for s in splices {
             text.splice(s.range, s.bytes);
         }
         *self = Document::parse(text);
+        if was_canonical && !self.has_any_errors() {
+            let canonical = crate::write_canonical(&self.config);
+            if canonical != self.text {
+                *self = Document::parse(canonical);
+            }
+        }
     }
 }

@@ -368,16 +368,13 @@ impl StanzaBuilder {
                 self.open(tree, index, name, false);
             }
             LineKind::Invalid {
-                error,
+                error:
+                    SyntaxError::MissingColon
+                    | SyntaxError::InvalidCharInStanzaDecl
+                    | SyntaxError::TrailingGarbageAfterHeader,
                 name: Some(name),
                 ..
-            } if matches!(
-                error,
-                SyntaxError::MissingColon
-                    | SyntaxError::InvalidCharInStanzaDecl
-                    | SyntaxError::TrailingGarbageAfterHeader
-            ) =>
-            {
+            } => {
                 // A header we could read the name of: keep the attributes that follow with
                 // it so that one bad header does not cascade into errors on every line below.
                 self.open(tree, index, name, true);

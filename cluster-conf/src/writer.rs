@@ -135,25 +135,46 @@ impl<'a> From<&'a FilesystemMember> for MemberFields<'a> {
 }
 
 /// Regenerates the whole file from the model, byte for byte as the C 1.8 tools built against
-/// a current GLib write it: all `cluster:` stanzas, then all `heartbeat:` stanzas, then all
-/// `node:` stanzas, each group in model order. Comments, unknown keys and stanzas, and
-/// orphan stanzas are not part of the model and therefore not written (exactly the loss the
-/// C tools cause; [`crate::Document`]'s edits avoid it). The per-filesystem stanzas, which the
-/// C tools do not know, follow in the same style.
+/// a current GLib write it: all `cluster:` stanzas, then the `heartbeat:` and `node:` groups,
+/// each group in model order. Comments, unknown keys and stanzas, and orphan stanzas are not
+/// part of the model and therefore not written (exactly the loss the C tools cause;
+/// [`crate::Document`]'s edits avoid it). The per-filesystem stanzas, which the C tools do not
+/// know, follow in the same style.
+///
+/// The order of the `heartbeat` and `node` groups is GLib's hash-table order: both names
+/// hash to the same bucket of the 8-slot table, so the one inserted first comes first. The C
+/// writer inserts, cluster by cluster, the regions and then the nodes; so the heartbeat group
+/// leads exactly when the first cluster that has any regions or nodes has regions.
 pub fn write_canonical(config: &Config) -> Vec<u8> {
     let mut out = Vec::new();
     for c in &config.clusters {
         cluster_stanza(&mut out, &c.name, c.heartbeat_mode, c.node_count);
     }
-    for c in &config.clusters {
-        for r in &c.regions {
-            heartbeat_stanza(&mut out, &c.name, &r.region);
+    let heartbeat_first = config
+        .clusters
+        .iter()
+        .find(|c| !c.regions.is_empty() || !c.nodes.is_empty())
+        .is_some_and(|c| !c.regions.is_empty());
+    let regions = |out: &mut Vec<u8>| {
+        for c in &config.clusters {
+            for r in &c.regions {
+                heartbeat_stanza(out, &c.name, &r.region);
+            }
         }
-    }
-    for c in &config.clusters {
-        for n in &c.nodes {
-            write_node(&mut out, c, n);
+    };
+    let nodes = |out: &mut Vec<u8>| {
+        for c in &config.clusters {
+            for n in &c.nodes {
+                write_node(out, c, n);
+            }
         }
+    };
+    if heartbeat_first {
+        regions(&mut out);
+        nodes(&mut out);
+    } else {
+        nodes(&mut out);
+        regions(&mut out);
     }
     for fs in &config.filesystems {
         write_filesystem(&mut out, fs);

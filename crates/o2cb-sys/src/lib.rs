@@ -5,8 +5,10 @@
 //! here resolves its paths through [`SysRoot`], so tests can run against a temporary root.
 
 pub mod conffile;
+pub mod device;
 pub mod hostname;
 pub mod paths;
+pub mod resolve;
 
 pub use conffile::{FileError, LockedFile, Replaced};
 pub use paths::SysRoot;

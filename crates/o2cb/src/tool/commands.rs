@@ -1,0 +1,392 @@
+//! The commands that edit cluster.conf (spec §3.2), with the reference's checks, in the
+//! reference's order, and its messages.
+
+use std::ffi::OsString;
+use std::net::Ipv4Addr;
+
+use bstr::{BString, ByteSlice};
+use cluster_conf::values::{parse_c_long_base0, parse_inet_pton};
+use cluster_conf::{HeartbeatMode, NewNode};
+use getopt::{Function, HasArg, OptionSpec, OptionTable};
+
+use super::config::bytes;
+use super::{parse_subcommand, Outcome, Session};
+use crate::context::Context;
+
+/// Longest cluster name `add-cluster` accepts (the kernel's configfs names are not the limit
+/// here; the on-disk cluster name field is 16 bytes).
+pub const MAX_CLUSTER_NAME_LEN: usize = 16;
+/// Default o2net port.
+pub const DEFAULT_PORT: u32 = 7777;
+/// Node numbers `add-node` hands out or accepts (the kernel's range).
+pub const MAX_NODE_NUMBER: u32 = 254;
+
+/// `tools_trim`: white space off both ends, as C's `isspace` sees it.
+pub(crate) fn trim(s: &[u8]) -> &[u8] {
+    s.trim_with(|c| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r'))
+}
+
+/// `add-cluster`'s name rules, in its order; `Err` carries the reason after "Cluster name is
+/// invalid ; ".
+pub fn validate_cluster_name(name: &[u8]) -> Result<(), &'static str> {
+    if name.is_empty() {
+        Err("zero length")
+    } else if name.len() > MAX_CLUSTER_NAME_LEN {
+        Err("max 16 characters")
+    } else if !name.iter().all(u8::is_ascii_alphanumeric) {
+        Err("only alpha-numeric characters allowed")
+    } else {
+        Ok(())
+    }
+}
+
+fn show(name: &[u8]) -> String {
+    name.to_str_lossy().into_owned()
+}
+
+pub fn add_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+    let Some(arg) = args.first() else {
+        return Outcome::Usage;
+    };
+    let name = trim(bytes(arg));
+    if let Err(reason) = validate_cluster_name(name) {
+        ctx.error(format!("Cluster name is invalid ; {reason}"));
+        return Outcome::Failed;
+    }
+    if session.doc.config().cluster(name).is_some() {
+        // The reference reports this and exits 0; scripts rely on that for idempotent setup.
+        ctx.error(format!("Cluster '{}' already exists", show(name)));
+        return Outcome::Done;
+    }
+    if let Err(o) = edit(ctx, session, |doc| doc.add_cluster(name)) {
+        return o;
+    }
+    ctx.verbose(format!("Added cluster '{}'", show(name)));
+    // Stanzas that named this cluster before it existed were kept (the C tools drop them on
+    // their first rewrite); now they belong to it. Say so.
+    if let Some(c) = session.doc.config().cluster(name) {
+        if !c.nodes.is_empty() || !c.regions.is_empty() {
+            let nodes: Vec<String> = c.nodes.iter().map(|n| show(&n.name)).collect();
+            let regions: Vec<String> = c.regions.iter().map(|r| show(&r.region)).collect();
+            ctx.error(format!(
+                "note: cluster '{}' takes over stanzas that already named it: nodes [{}], heartbeat regions [{}]",
+                show(name),
+                nodes.join(", "),
+                regions.join(", ")
+            ));
+        }
+    }
+    Outcome::Done
+}
+
+pub fn remove_cluster(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let name = match args.first() {
+        Some(a) if !trim(bytes(a)).is_empty() => trim(bytes(a)),
+        _ => return Outcome::Usage,
+    };
+    if session.doc.config().cluster(name).is_none() {
+        ctx.error(format!("Unknown cluster '{}'", show(name)));
+        return Outcome::Failed;
+    }
+    if let Err(o) = edit(ctx, session, |doc| doc.remove_cluster(name)) {
+        return o;
+    }
+    ctx.verbose(format!("Removed cluster '{}'", show(name)));
+    Outcome::Done
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddNodeOpt {
+    Ip,
+    Port,
+    Number,
+}
+
+/// `add-node`'s options: long only (`getopt_long` with an empty option string).
+pub const ADD_NODE_OPTIONS: OptionTable<'static, AddNodeOpt> = OptionTable {
+    optstring: "",
+    function: Function::GetoptLong,
+    options: &[
+        OptionSpec::long(AddNodeOpt::Ip, "ip", HasArg::Required)
+            .with_value_name("ip")
+            .with_help("The node's IPv4 address (default: the node name resolved)."),
+        OptionSpec::long(AddNodeOpt::Port, "port", HasArg::Required)
+            .with_value_name("port")
+            .with_help("The node's o2net port (default 7777)."),
+        OptionSpec::long(AddNodeOpt::Number, "number", HasArg::Required)
+            .with_value_name("num")
+            .with_help("The node number, 0 to 254 (default: the lowest free one)."),
+    ],
+};
+
+pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+    let Some((opts, operands)) = parse_subcommand(ctx, "add-node", &ADD_NODE_OPTIONS, args) else {
+        return Outcome::Usage;
+    };
+    let mut ip: Option<OsString> = None;
+    // -1 is the reference's "not given" for both numbers.
+    let mut port: i64 = -1;
+    let mut number: i64 = -1;
+    for (opt, arg) in opts {
+        let arg = arg.unwrap_or_default();
+        match opt {
+            AddNodeOpt::Ip => ip = Some(arg),
+            AddNodeOpt::Port => match parse_c_long_base0(&arg.to_string_lossy()) {
+                Some(v) => port = v,
+                None => {
+                    ctx.error("Invalid port number");
+                    return Outcome::Usage;
+                }
+            },
+            AddNodeOpt::Number => match parse_c_long_base0(&arg.to_string_lossy()) {
+                Some(v) => number = v,
+                None => {
+                    ctx.error("Invalid node number");
+                    return Outcome::Usage;
+                }
+            },
+        }
+    }
+    if operands.len() < 2 {
+        return Outcome::Usage;
+    }
+    let cluster_name = bytes(&operands[0]);
+    let node_name = trim(bytes(&operands[1]));
+    if node_name.is_empty() {
+        ctx.error("Node name cannot be zero length");
+        return Outcome::Usage;
+    }
+    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
+        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+        return Outcome::Failed;
+    };
+    let ip_address: Ipv4Addr = match &ip {
+        Some(ip) => match parse_inet_pton(bytes(ip)) {
+            Some(a) => a,
+            None => {
+                ctx.error(format!("Bad IP Address '{}'", ip.to_string_lossy()));
+                return Outcome::Failed;
+            }
+        },
+        None => match o2cb_sys::resolve::resolve_ipv4(node_name) {
+            Ok(a) => a,
+            Err(e) => {
+                ctx.error(format!(
+                    "{e}, while looking up the IP address for '{}'",
+                    show(node_name)
+                ));
+                return Outcome::Failed;
+            }
+        },
+    };
+    let used = |n: u32| cluster.nodes.iter().any(|node| node.number == n);
+    let number = if number == -1 {
+        match (0..=MAX_NODE_NUMBER).find(|&n| !used(n)) {
+            Some(n) => n,
+            None => {
+                ctx.error("Cluster is full - No more nodes can be added to it");
+                return Outcome::Failed;
+            }
+        }
+    } else if !(0..=i64::from(MAX_NODE_NUMBER)).contains(&number) {
+        ctx.error(format!("Nodenum should be >=0 and < 255 but is {number}"));
+        return Outcome::Failed;
+    } else if used(number as u32) {
+        ctx.error(format!(
+            "Choose another node number as '{number}' is in use"
+        ));
+        return Outcome::Failed;
+    } else {
+        number as u32
+    };
+    // The reference stores the port as a C int without a range check: -1 means the default,
+    // other negative values wrap.
+    let ip_port = if port == -1 {
+        DEFAULT_PORT
+    } else {
+        port as u32
+    };
+    if cluster.node(node_name).is_some() {
+        ctx.error(format!("Node '{}' already exists", show(node_name)));
+        return Outcome::Failed;
+    }
+    let node = NewNode {
+        name: BString::from(node_name),
+        number,
+        ip_address,
+        ip_port,
+    };
+    if let Err(o) = edit(ctx, session, |doc| doc.add_node(cluster_name, &node)) {
+        return o;
+    }
+    ctx.verbose(format!(
+        "Added node '{}' in cluster '{}' having ip '{ip_address}', port '{}' and number '{number}'",
+        show(node_name),
+        show(cluster_name),
+        ip_port as i32
+    ));
+    Outcome::Done
+}
+
+pub fn remove_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+    if args.len() < 2 {
+        return Outcome::Usage;
+    }
+    let (cluster_name, node_name) = (bytes(&args[0]), bytes(&args[1]));
+    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
+        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+        return Outcome::Failed;
+    };
+    if cluster.node(node_name).is_none() {
+        ctx.error(format!("Unknown node '{}'", show(node_name)));
+        return Outcome::Failed;
+    }
+    if let Err(o) = edit(ctx, session, |doc| doc.remove_node(cluster_name, node_name)) {
+        return o;
+    }
+    ctx.verbose(format!(
+        "Removed node '{}' from cluster '{}'",
+        show(node_name),
+        show(cluster_name)
+    ));
+    Outcome::Done
+}
+
+/// The region named by a heartbeat command's second argument: a block device's volume
+/// UUID, or the text itself.
+fn region_argument(ctx: &mut Context<'_>, arg: &[u8]) -> Result<BString, Outcome> {
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(arg));
+    if o2cb_sys::device::is_block_device(path) {
+        return match o2cb_sys::device::volume_uuid(path) {
+            Ok(uuid) => Ok(BString::from(uuid)),
+            Err(e) => {
+                ctx.error(format!(
+                    "{e} while reading region on device '{}'",
+                    path.display()
+                ));
+                Err(Outcome::Failed)
+            }
+        };
+    }
+    Ok(BString::from(arg))
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+pub fn add_heartbeat(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+    if args.len() < 2 {
+        return Outcome::Usage;
+    }
+    let cluster_name = bytes(&args[0]);
+    let region = match region_argument(ctx, trim(bytes(&args[1]))) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    // The reference writes an empty region, which it then refuses to read back.
+    if region.is_empty() {
+        return Outcome::Usage;
+    }
+    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
+        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+        return Outcome::Failed;
+    };
+    if cluster.region(&region).is_some() {
+        ctx.error(format!("Heartbeat region '{region}' already exists"));
+        return Outcome::Failed;
+    }
+    if let Err(o) = edit(ctx, session, |doc| {
+        doc.add_heartbeat_region(cluster_name, &region)
+    }) {
+        return o;
+    }
+    ctx.verbose(format!(
+        "Added heartbeat region '{region}' to cluster '{}'",
+        show(cluster_name)
+    ));
+    Outcome::Done
+}
+
+pub fn remove_heartbeat(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    if args.len() < 2 {
+        return Outcome::Usage;
+    }
+    let cluster_name = bytes(&args[0]);
+    // Unlike add-heartbeat, the reference does not trim this argument.
+    let region = match region_argument(ctx, bytes(&args[1])) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
+        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+        return Outcome::Failed;
+    };
+    if cluster.region(&region).is_none() {
+        ctx.error(format!("Unknown heartbeat region '{region}'"));
+        return Outcome::Failed;
+    }
+    if let Err(o) = edit(ctx, session, |doc| {
+        doc.remove_heartbeat_region(cluster_name, &region)
+    }) {
+        return o;
+    }
+    ctx.verbose(format!(
+        "Removed heartbeat region '{region}' from cluster '{}'",
+        show(cluster_name)
+    ));
+    Outcome::Done
+}
+
+pub fn heartbeat_mode(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    if args.len() < 2 {
+        return Outcome::Usage;
+    }
+    let cluster_name = bytes(&args[0]);
+    let mode = match bytes(&args[1]) {
+        b"global" => HeartbeatMode::Global,
+        b"local" => HeartbeatMode::Local,
+        _ => return Outcome::Usage,
+    };
+    if session.doc.config().cluster(cluster_name).is_none() {
+        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+        return Outcome::Failed;
+    }
+    if let Err(o) = edit(ctx, session, |doc| {
+        doc.set_heartbeat_mode(cluster_name, mode)
+    }) {
+        return o;
+    }
+    ctx.verbose(format!(
+        "Changed heartbeat mode in cluster '{}' to '{mode}'",
+        show(cluster_name)
+    ));
+    Outcome::Done
+}
+
+/// Runs an edit that the command's own checks said is valid.
+fn edit(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    f: impl FnOnce(&mut cluster_conf::Document) -> Result<(), cluster_conf::EditError>,
+) -> Result<(), Outcome> {
+    f(&mut session.doc).map_err(|e| {
+        ctx.error(e);
+        Outcome::Failed
+    })
+}
+
+pub fn not_yet(ctx: &mut Context<'_>, _session: &mut Session, _args: Vec<OsString>) -> Outcome {
+    ctx.error("this command is not available in this build yet");
+    Outcome::Failed
+}

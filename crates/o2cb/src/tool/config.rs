@@ -1,0 +1,133 @@
+//! cluster.conf around a command: loaded (and locked, for commands that change it) before
+//! the command runs, written back after it if it changed anything.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+use cluster_conf::{Document, Severity};
+use o2cb_sys::conffile::{read_optional, LockedFile};
+
+use crate::context::Context;
+
+/// The configuration a command works on.
+#[derive(Debug)]
+pub struct Session {
+    /// The path as the user gave it (or the default), for messages.
+    pub shown: String,
+    pub path: PathBuf,
+    pub doc: Document,
+    lock: Option<LockedFile>,
+    /// The document as loaded, to report only the warnings an edit introduced.
+    original_warnings: Vec<String>,
+}
+
+impl Session {
+    /// A session for commands that load files themselves.
+    pub fn unloaded(path: &OsStr) -> Session {
+        Session {
+            shown: path.to_string_lossy().into_owned(),
+            path: PathBuf::from(path),
+            doc: Document::default(),
+            lock: None,
+            original_warnings: Vec::new(),
+        }
+    }
+
+    /// Reads (and with `modify`, locks) the file. A missing file is an empty configuration,
+    /// as for the reference. Errors are printed with their place in the file; `None` means
+    /// the command must not run.
+    pub fn load(ctx: &mut Context<'_>, path: &OsStr, modify: bool) -> Option<Session> {
+        let shown = path.to_string_lossy().into_owned();
+        ctx.verbose(format!("Using config file '{shown}'"));
+        let path_buf = PathBuf::from(path);
+        let (bytes, lock) = if modify {
+            match LockedFile::open(&path_buf) {
+                Ok(lock) => (lock.contents().map(<[u8]>::to_vec), Some(lock)),
+                Err(e) => {
+                    ctx.error(e);
+                    return None;
+                }
+            }
+        } else {
+            match read_optional(&path_buf) {
+                Ok(bytes) => (bytes, None),
+                Err(e) => {
+                    ctx.error(e);
+                    return None;
+                }
+            }
+        };
+        let doc = Document::parse(bytes.unwrap_or_default());
+        if doc.has_errors() {
+            report_load_errors(ctx, &shown, &doc);
+            return None;
+        }
+        let original_warnings = warnings(&doc);
+        Some(Session {
+            shown,
+            path: path_buf,
+            doc,
+            lock,
+            original_warnings,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the document back if it differs from the file. Returns false after printing
+    /// the error when that fails.
+    pub fn save(&mut self, ctx: &mut Context<'_>) -> bool {
+        let Some(lock) = &mut self.lock else {
+            return true;
+        };
+        // Tell about problems this edit introduced (e.g. a number the kernel refuses).
+        let index = self.doc.line_index();
+        for d in self.doc.diagnostics() {
+            if d.severity == Severity::Warning && !self.original_warnings.contains(&d.message) {
+                let located = self.doc.locate(&index, &self.shown, d).to_string();
+                ctx.error_line(located);
+            }
+        }
+        match lock.replace(self.doc.text()) {
+            Ok(_) => true,
+            Err(e) => {
+                ctx.error(format!(
+                    "{e} while storing the cluster configuration in file '{}'",
+                    self.shown
+                ));
+                false
+            }
+        }
+    }
+}
+
+fn warnings(doc: &Document) -> Vec<String> {
+    doc.diagnostics()
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+/// Prints every error of a file the tools must refuse, then one summary line.
+pub fn report_load_errors(ctx: &mut Context<'_>, shown: &str, doc: &Document) {
+    let text = doc.render_diagnostics(shown, |s| s == Severity::Error);
+    ctx.error_bytes(text.as_bytes());
+    let n = doc
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let plural = if n == 1 { "" } else { "s" };
+    ctx.error(format!(
+        "{n} error{plural} while loading cluster configuration file '{shown}'"
+    ));
+}
+
+/// Bytes of an OS string (names on the command line are bytes, as in C).
+pub fn bytes(s: &OsString) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    s.as_bytes()
+}

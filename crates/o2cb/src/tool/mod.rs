@@ -1,0 +1,387 @@
+//! The `o2cb` tool (ocfs2-tools 1.8's `o2cb`, spec §3): global options, the command table,
+//! loading and saving cluster.conf around each command, and exit statuses.
+//!
+//! Exit status is 0 or 1, as the reference's: 1 for usage errors, `-h`, `-V`, and any
+//! failure; 0 on success. The reference's "error but exit 0" cases (`add-cluster` of an
+//! existing cluster, `list-*` of an unknown one) are kept: scripts use the first for
+//! idempotent setup (docs/compatibility.md).
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+
+use crate::context::Context;
+
+mod check;
+mod commands;
+mod config;
+mod list;
+
+pub use config::Session;
+
+/// The implementation's version, and the reference release whose behaviour it reproduces.
+pub const REFERENCE_VERSION: &str = "1.8.9";
+
+/// What a command reports back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success: exit 0 (after saving the file if the command changed it).
+    Done,
+    /// The command printed its error: exit 1, nothing saved.
+    Failed,
+    /// Print the command's usage line, exit 1.
+    Usage,
+    /// A finished command whose exit status is not 0/1 (`check`).
+    Exit(i32),
+}
+
+/// How a command uses cluster.conf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads it.
+    Read,
+    /// Reads, may change, and writes it back: the file stays locked throughout.
+    Modify,
+    /// Does its own loading (`check`).
+    Own,
+}
+
+type Handler = fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> Outcome;
+
+/// One command of the table.
+#[derive(Debug)]
+pub struct Command {
+    pub name: &'static str,
+    /// The usage line after the command name.
+    pub usage: &'static str,
+    pub help: &'static str,
+    pub access: Access,
+    /// Part of the reference's command list (shown in its usage text).
+    pub reference: bool,
+    run: Handler,
+}
+
+const fn cmd(
+    name: &'static str,
+    usage: &'static str,
+    help: &'static str,
+    access: Access,
+    run: Handler,
+) -> Command {
+    Command {
+        name,
+        usage,
+        help,
+        access,
+        reference: true,
+        run,
+    }
+}
+
+const fn ours(
+    name: &'static str,
+    usage: &'static str,
+    help: &'static str,
+    access: Access,
+    run: Handler,
+) -> Command {
+    Command {
+        name,
+        usage,
+        help,
+        access,
+        reference: false,
+        run,
+    }
+}
+
+/// Every command, in the reference's order, then ours.
+pub static COMMANDS: &[Command] = &[
+    cmd(
+        "add-cluster",
+        "<clustername>",
+        "Add cluster to the config file.",
+        Access::Modify,
+        commands::add_cluster,
+    ),
+    cmd(
+        "remove-cluster",
+        "<clustername>",
+        "Removes cluster from the config file.",
+        Access::Modify,
+        commands::remove_cluster,
+    ),
+    cmd(
+        "add-node",
+        "[--ip <ip>] [--port <port>] [--number <num>] <clustername> <nodename>",
+        "Adds a node to the cluster in the config file.",
+        Access::Modify,
+        commands::add_node,
+    ),
+    cmd(
+        "remove-node",
+        "<clustername> <nodename>",
+        "Removes a node from the cluster in the config file.",
+        Access::Modify,
+        commands::remove_node,
+    ),
+    cmd(
+        "add-heartbeat",
+        "<clustername> [<uuid>|<device>]",
+        "Adds a heartbeat region to the cluster in the config file.",
+        Access::Modify,
+        commands::add_heartbeat,
+    ),
+    cmd(
+        "remove-heartbeat",
+        "<clustername> [<uuid>|<device>]",
+        "Removes a heartbeat region from the cluster in the config file.",
+        Access::Modify,
+        commands::remove_heartbeat,
+    ),
+    cmd(
+        "heartbeat-mode",
+        "<clustername> {global|local}",
+        "Toggles the heartbeat mode between global and local.",
+        Access::Modify,
+        commands::heartbeat_mode,
+    ),
+    cmd(
+        "list-clusters",
+        "",
+        "Lists all the cluster names in the config file.",
+        Access::Read,
+        list::list_clusters,
+    ),
+    cmd(
+        "list-cluster",
+        "[--oneline] <clustername>",
+        "Lists all the nodes and heartbeat regions associated with the cluster in the config file.",
+        Access::Read,
+        list::list_cluster,
+    ),
+    cmd(
+        "list-nodes",
+        "[--oneline] <clustername>",
+        "Lists all the nodes associated with the cluster in the config file. ",
+        Access::Read,
+        list::list_nodes,
+    ),
+    cmd(
+        "list-heartbeats",
+        "[--oneline] <clustername>",
+        "Lists all the heartbeat regions associated with the cluster in the config file.",
+        Access::Read,
+        list::list_heartbeats,
+    ),
+    cmd(
+        "register-cluster",
+        "<clustername>",
+        "Registers the cluster with configfs.",
+        Access::Read,
+        commands::not_yet,
+    ),
+    cmd(
+        "unregister-cluster",
+        "<clustername>",
+        "Unregisters the cluster from configfs.",
+        Access::Read,
+        commands::not_yet,
+    ),
+    cmd(
+        "start-heartbeat",
+        "<clustername>",
+        "Starts global heartbeat.",
+        Access::Read,
+        commands::not_yet,
+    ),
+    cmd(
+        "stop-heartbeat",
+        "<clustername>",
+        "Stops global heartbeat.",
+        Access::Read,
+        commands::not_yet,
+    ),
+    cmd(
+        "cluster-status",
+        "[<clustername>]",
+        "Returns 0 if cluster online, 1 otherwise.",
+        Access::Read,
+        commands::not_yet,
+    ),
+    ours(
+        "check",
+        "[<file>]",
+        "Checks a cluster configuration file and reports every problem.",
+        Access::Own,
+        check::check,
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalOpt {
+    ConfigFile,
+    Help,
+    Verbose,
+    Version,
+}
+
+/// The reference's global options: `getopt_long(argc, argv, "+hvV", ...)`.
+pub const GLOBAL_OPTIONS: OptionTable<'static, GlobalOpt> = OptionTable {
+    optstring: "+hvV",
+    function: Function::GetoptLong,
+    options: &[
+        OptionSpec::long(GlobalOpt::ConfigFile, "config-file", HasArg::Required)
+            .with_value_name("path")
+            .with_help("Use this cluster configuration file instead of /etc/ocfs2/cluster.conf."),
+        OptionSpec::short(GlobalOpt::Help, b'h', HasArg::No)
+            .with_long("help")
+            .with_help("Show the usage and the commands."),
+        OptionSpec::short(GlobalOpt::Verbose, b'v', HasArg::No)
+            .with_long("verbose")
+            .with_help("Say more; repeat for debugging output."),
+        OptionSpec::short(GlobalOpt::Version, b'V', HasArg::No)
+            .with_long("version")
+            .with_help("Print the version."),
+    ],
+};
+
+/// The usage text (on stderr, like the reference).
+pub fn usage_text(prog: &str) -> String {
+    let mut s = format!(
+        "usage: {prog} [--config-file=path] [-h|--help] [-v|--verbose] [-V|--version] COMMAND [ARGS]\n\nThe commands are:\n"
+    );
+    for c in COMMANDS.iter().filter(|c| c.reference) {
+        s.push_str(&format!("  {:<18}  {}\n", c.name, c.help));
+    }
+    s.push_str("\nCommands of this implementation:\n");
+    for c in COMMANDS.iter().filter(|c| !c.reference) {
+        s.push_str(&format!("  {:<18}  {}\n", c.name, c.help));
+    }
+    s.push('\n');
+    s
+}
+
+/// Whether glibc would run in POSIX mode.
+pub fn posixly_correct() -> bool {
+    std::env::var_os("POSIXLY_CORRECT").is_some()
+}
+
+/// Runs `o2cb` with `args` (`argv[1..]`) and returns the exit status.
+pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
+    let mut config_file: Option<OsString> = None;
+    let mut parser = match Getopt::new(&GLOBAL_OPTIONS, args) {
+        Ok(p) => p.posixly_correct(posixly_correct()),
+        Err(e) => unreachable!("the global option table is valid: {e}"),
+    };
+    for item in parser.by_ref() {
+        match item {
+            Parsed::Opt {
+                id: GlobalOpt::ConfigFile,
+                arg,
+            } => config_file = arg,
+            Parsed::Opt {
+                id: GlobalOpt::Verbose,
+                ..
+            } => ctx.verbosity += 1,
+            Parsed::Opt {
+                id: GlobalOpt::Version,
+                ..
+            } => {
+                let line = format!(
+                    "{} {REFERENCE_VERSION} (o2cb-rs {})",
+                    ctx.prog,
+                    env!("CARGO_PKG_VERSION")
+                );
+                ctx.error_line(line);
+                return 1;
+            }
+            Parsed::Opt {
+                id: GlobalOpt::Help,
+                ..
+            } => return usage(ctx),
+            Parsed::Error(e) => {
+                let argv0 = ctx.argv0.clone();
+                ctx.getopt_error(&argv0, &e);
+                return usage(ctx);
+            }
+            Parsed::Operand(_) => {}
+        }
+    }
+    let mut operands = parser.into_operands();
+    if operands.is_empty() {
+        return usage(ctx);
+    }
+    let name = operands.remove(0);
+    let Some(command) = COMMANDS
+        .iter()
+        .find(|c| c.name.as_bytes() == name.as_bytes())
+    else {
+        ctx.error(format!("Unknown command '{}'", name.to_string_lossy()));
+        return usage(ctx);
+    };
+    let path = config_file.unwrap_or_else(|| ctx.root.cluster_conf().into_os_string());
+    run_command(ctx, command, &path, operands)
+}
+
+fn usage(ctx: &mut Context<'_>) -> i32 {
+    let text = usage_text(&ctx.prog);
+    ctx.error_bytes(text.as_bytes());
+    1
+}
+
+fn run_command(ctx: &mut Context<'_>, command: &Command, path: &OsStr, args: Vec<OsString>) -> i32 {
+    let mut session = match command.access {
+        Access::Own => Session::unloaded(path),
+        access => match Session::load(ctx, path, access == Access::Modify) {
+            Some(s) => s,
+            None => return 1,
+        },
+    };
+    match (command.run)(ctx, &mut session, args) {
+        Outcome::Done => {
+            if session.save(ctx) {
+                0
+            } else {
+                1
+            }
+        }
+        Outcome::Failed => 1,
+        Outcome::Usage => {
+            ctx.error(format!("usage: {} {}", command.name, command.usage));
+            1
+        }
+        Outcome::Exit(code) => code,
+    }
+}
+
+/// A sub-command's options in order (with their arguments) and its operands.
+pub(crate) type SubcommandArgs<Id> = (Vec<(Id, Option<OsString>)>, Vec<OsString>);
+
+/// Parses a sub-command's options the way the reference does: `getopt_long` restarted on
+/// the sub-argv, whose `argv[0]` is the command name (which is what glibc then quotes in its
+/// complaints). Returns the options in order and the operands, or `None` after printing
+/// glibc's complaint.
+pub(crate) fn parse_subcommand<Id: Copy + PartialEq>(
+    ctx: &mut Context<'_>,
+    command: &str,
+    table: &OptionTable<'static, Id>,
+    args: Vec<OsString>,
+) -> Option<SubcommandArgs<Id>> {
+    let mut parser = Getopt::new(table, args)
+        .expect("sub-command option tables are valid")
+        .posixly_correct(posixly_correct());
+    let mut opts = Vec::new();
+    for item in parser.by_ref() {
+        match item {
+            Parsed::Opt { id, arg } => opts.push((id, arg)),
+            Parsed::Error(e) => {
+                ctx.getopt_error(OsStr::new(command), &e);
+                return None;
+            }
+            Parsed::Operand(_) => {}
+        }
+    }
+    Some((opts, parser.into_operands()))
+}
