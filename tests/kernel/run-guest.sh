@@ -12,7 +12,10 @@
 #   --overlay DIR     copy DIR's contents onto the guest root (repeatable)
 #   --disks N         number of fresh sparse virtio disks (/dev/vda...), default 1
 #   --disk-size SIZE  size of each fresh disk (truncate syntax), default 256M
-#   --disk FILE       attach an existing raw image instead (repeatable)
+#   --disk FILE       attach an existing raw image instead (repeatable);
+#                     FILE:shared opens it for sharing with another guest
+#   --net NETSPEC     a virtio NIC on QEMU -netdev NETSPEC, e.g.
+#                     socket,id=n0,listen=127.0.0.1:40000 (default: none)
 #   --mem SIZE        guest memory, default 256M (96M is too little to unpack)
 #   --smp N           guest CPUs, default 1 (TCG; the host has 2 cores, shared)
 #   --hostname NAME   guest hostname, default node1
@@ -40,7 +43,7 @@ help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
 NDISKS=1 DISK_SIZE=256M MEM=256M SMP=1 HOST=node1 TIMEOUT=600
-APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0
+APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0 NET=none
 DISKS=() OVERLAYS=()
 usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -48,7 +51,8 @@ while [ $# -gt 0 ]; do
     --overlay) OVERLAYS+=("$2"); shift 2 ;;
     --disks) NDISKS="$2"; shift 2 ;;
     --disk-size) DISK_SIZE="$2"; shift 2 ;;
-    --disk) DISKS+=("$(realpath "$2")"); shift 2 ;;
+    --disk) d=${2%:shared}; DISKS+=("$(realpath "$d")${2#"$d"}"); shift 2 ;;
+    --net) NET="$2"; shift 2 ;;
     --mem) MEM="$2"; shift 2 ;;
     --smp) SMP="$2"; shift 2 ;;
     --hostname) HOST="$2"; shift 2 ;;
@@ -174,7 +178,7 @@ fi
 # until the timeout; softlockup_panic turns a kernel spin (a known o2nm bug
 # class) into such a panic
 CMDLINE="console=ttyS0 panic=-1 softlockup_panic=1 loglevel=$LOGLEVEL rg.hostname=$HOST rg.modules=$MODULES$APPEND"
-qemu_argv "$WORK/initrd.gz" "$CMDLINE" none ${DISKS[@]+"${DISKS[@]}"}
+qemu_argv "$WORK/initrd.gz" "$CMDLINE" "$NET" ${DISKS[@]+"${DISKS[@]}"}
 
 echo "[run-guest] accel: ${ACCEL_ARGS[*]}  mem=$MEM smp=$SMP disks=${#DISKS[@]} timeout=${TIMEOUT}s" >&2
 start=$(date +%s.%N)

@@ -199,6 +199,20 @@ elif [ -z "$gsum" ] || { [ "$grc" != 0 ] && [ "$grc" != 1 ]; } ||
   guest_ok=0
 fi
 
+# with --quiet nothing of the console was shown: show what explains a failure
+if [ "$QUIET" = 1 ]; then
+  for c in ${CASES[@]+"${CASES[@]}"}; do
+    if grep -q "^CASE ${c//./\\.}: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.log" ]; then
+      echo; echo "---------- $c (last 80 lines of $RESULTS/cases/$c.log)"
+      tail -n 80 "$RESULTS/cases/$c.log" | tr -d '\r'
+    fi
+  done
+  if [ "$grc" -gt 1 ]; then
+    echo; echo "---------- end of the console ($CONSOLE)"
+    tail -n 40 "$WORK/console.txt"
+  fi
+fi
+
 {
   echo
   echo "==================== kernel test results ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
