@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The project's tests: every crate's unit, snapshot, property and differential tests
+# (the C ocfs2-tools must be installed: scripts/install-deps.sh), then the real-kernel suite.
+#   scripts/test.sh            everything
+#   scripts/test.sh --no-kernel  skip the QEMU suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kernel=1
+for a in "$@"; do
+    case "$a" in
+        --no-kernel) kernel=0 ;;
+        *) echo "usage: $0 [--no-kernel]" >&2; exit 2 ;;
+    esac
+done
+cargo test --workspace --all-targets --release
+cargo test --workspace --doc --release
+if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
+    tests/kernel/run-suite.sh
+fi
