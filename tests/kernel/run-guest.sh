@@ -80,7 +80,11 @@ EXTRA="$1" SCRIPT="$2"
 # cache twice
 mkdir -p "$CACHE"
 if [ "$SETUP" = 1 ]; then
-  flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
+  if command -v flock >/dev/null; then
+    flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
+  else
+    "$HERE/setup.sh" >&2
+  fi
 fi
 if ! [ -s "$CACHE/base.cpio.gz" ] || ! [ -x "$CACHE/busybox" ]; then
   echo "run-guest.sh: cache not built (run setup.sh)" >&2; exit 2

@@ -85,8 +85,13 @@ fi
 t=$(date +%s.%N)
 CACHE="${RG_CACHE:-$HERE/cache}"
 mkdir -p "$CACHE"
-# the lock keeps concurrent runs from building the cache twice
-flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
+# the lock keeps concurrent runs from building the cache twice (flock is in
+# util-linux, essential on Debian; setup.sh would install it otherwise)
+if command -v flock >/dev/null; then
+  flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
+else
+  "$HERE/setup.sh" >&2
+fi
 T_SETUP=$(secs "$t")
 
 # ------------------------------------------------------------ our binaries

@@ -12,7 +12,7 @@
 #      it are FAIL (no result);
 #   3. a guest that never ends is killed at the wall-clock limit and reported.
 # Prints "harness-selftest: N passed, N failed"; exit 0 when all held.
-set -uo pipefail
+set -uo pipefail   # not -e: a failed run is counted, not fatal
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/results/selftest"
 EMPTY=$(mktemp -d "${TMPDIR:-/tmp}/kt-nobins.XXXXXX")   # none of our binaries

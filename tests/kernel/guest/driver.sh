@@ -22,7 +22,7 @@
 #                                any missing -> SKIP without running it
 #   # timeout: 120              seconds before the case is killed (FAIL);
 #                                default $RG_CASE_TIMEOUT or 180
-set -u
+set -u   # not -e: the driver must outlive anything a case or a teardown does
 KT=/kt
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KT/lib.sh"
