@@ -632,6 +632,95 @@ impl ImageBuilder {
     }
 }
 
+/// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and
+/// every variant spec §8.9 lists, plus the directory layouts a reader must walk (inline,
+/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots and a
+/// short slot map. Tests of other crates (mounted.ocfs2, hb_ctl) can run over the same set.
+pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
+    let recipe = || ImageBuilder::new().slot(0, 3).slot(2, 12);
+    let o2cb = |name: &str, global| ClusterStack::O2cb {
+        cluster: name.as_bytes().to_vec(),
+        global_heartbeat: global,
+    };
+    let dir = |depth| SystemDirLayout::Extents { depth };
+    let pcmk = ClusterStack::Userspace {
+        stack: *b"pcmk",
+        cluster: b"hacluster".to_vec(),
+    };
+    let classic = ImageBuilder::new()
+        .stack(ClusterStack::Classic)
+        .slot_map_format(SlotMapFormat::Classic)
+        .max_slots(6)
+        .slot(1, 5)
+        .slot(3, 0)
+        .slot(4, 254);
+    let many_slots = ImageBuilder::new()
+        .max_slots(255)
+        .slot(0, 1)
+        .slot(100, 7)
+        .slot(254, 200)
+        .slot(7, 300);
+    let heartbeat_device = ImageBuilder::new()
+        .heartbeat_device(true)
+        .stack(o2cb("prod", true))
+        .max_slots(0);
+    let b512 = recipe().block_size(BlockSize::B512);
+    let b1k = recipe().block_size(BlockSize::B1K);
+    vec![
+        ("recipe_4k", recipe()),
+        ("block_512", b512.clone()),
+        ("block_1k", b1k.clone()),
+        ("block_2k", recipe().block_size(BlockSize::B2K)),
+        ("classic_slot_map", classic),
+        ("extended_many_slots", many_slots),
+        ("heartbeat_device", heartbeat_device),
+        ("local_mount", recipe().stack(ClusterStack::Local)),
+        ("userspace_pcmk", recipe().stack(pcmk)),
+        (
+            "cluster_name_16",
+            recipe().stack(o2cb("abcdefghijklmnop", false)),
+        ),
+        ("global_heartbeat", recipe().stack(o2cb("prod", true))),
+        ("full_label", recipe().label([b'L'; 64])),
+        ("unknown_incompat", recipe().extra_incompat(0x1_0000)),
+        ("ocfs1_header", recipe().ocfs1_header(true)),
+        (
+            "inline_system_dir",
+            recipe()
+                .block_size(BlockSize::B2K)
+                .system_dir(SystemDirLayout::Inline),
+        ),
+        (
+            "trailers_multi_block",
+            b1k.clone().dir_trailers(true).dir_padding(60),
+        ),
+        (
+            "extent_tree_depth_1",
+            b512.system_dir(dir(1)).dir_trailers(true).dir_padding(200),
+        ),
+        ("extent_tree_depth_2", recipe().system_dir(dir(2))),
+        ("cluster_64k_block_1k", b1k.cluster_size_bits(16)),
+        (
+            "live_heartbeat",
+            recipe()
+                .heartbeat_slot(live_slot(3))
+                .heartbeat_slot(live_slot(12)),
+        ),
+        ("short_slot_map", recipe().slot_map_size(15)),
+    ]
+}
+
+/// A slot as a live node writes it: seq, node and generation derived from the node number.
+pub fn live_slot(node: u8) -> HeartbeatSlot {
+    HeartbeatSlot {
+        seq: 1_700_000_000 + u64::from(node),
+        node,
+        generation: 0x1122_3344_5566_7700 | u64::from(node),
+        dead_ms: 62_000,
+        ..HeartbeatSlot::default()
+    }
+}
+
 /// Block and cluster sizes in bytes.
 #[derive(Debug, Clone, Copy)]
 struct Geometry {

@@ -29,10 +29,18 @@ impl OpenOptions {
 
 /// An opened OCFS2 volume: a device and its validated superblock. Opening reads block 0 and
 /// the superblock; everything else is read on demand.
-#[derive(Debug)]
 pub struct Volume<R> {
     dev: R,
     sb: Superblock,
+}
+
+/// Shows the superblock only: the device may be a whole image in memory.
+impl<R> std::fmt::Debug for Volume<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Volume")
+            .field("superblock", &self.sb)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Cluster size bits libocfs2 accepts (4 KiB ..= 1 MiB).

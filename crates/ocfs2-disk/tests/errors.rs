@@ -151,7 +151,10 @@ fn heartbeat_device_is_refused_unless_allowed() {
         .build()
         .unwrap();
     let err = Volume::open(&image.bytes, OpenOptions::new()).unwrap_err();
-    insta::assert_snapshot!(format!("{err} ({}) [{err:?}]", err.reason()), @"Unsupported feature(s) found (the volume is a heartbeat device) [HeartbeatDevice]");
+    insta::assert_snapshot!(
+        format!("{err} ({}) [{err:?}]", err.reason()),
+        @"Unsupported feature(s) found (the volume is a heartbeat device) [HeartbeatDevice]"
+    );
     let volume = Volume::open(
         &image.bytes,
         OpenOptions::new().allow_heartbeat_device(true),

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{c_tool, describe, expected_full, expected_quick, live_slot, run, variants};
-use ocfs2_disk::image::ImageBuilder;
+use common::{c_tool, describe, expected_full, expected_quick, run};
+use ocfs2_disk::image::{live_slot, variants, ImageBuilder};
 use ocfs2_disk::{OpenOptions, Volume};
 
 #[test]

@@ -1,6 +1,6 @@
-//! Helpers shared by the integration tests: the fixture variants of spec §8.9, a readable
-//! summary of everything the reader decodes (for snapshots), `mounted.ocfs2`'s output
-//! layout (§7.3, §7.4) computed from our reader, and running the C tools.
+//! Helpers shared by the integration tests: a readable summary of everything the reader
+//! decodes (for snapshots), `mounted.ocfs2`'s output layout (§7.3, §7.4) computed from our
+//! reader, and running the C tools.
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
@@ -9,113 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ocfs2_disk::image::{ClusterStack, ImageBuilder, SystemDirLayout};
-use ocfs2_disk::{quick_detect, BlockSize, HeartbeatSlot, OpenOptions, SlotMapFormat, Volume};
-
-/// The fixture variants: the recipe and each variant it lists, plus the directory layouts
-/// the reader must walk (inline, trailers, several blocks, extent trees of depth 1 and 2).
-pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
-    let recipe = || ImageBuilder::new().slot(0, 3).slot(2, 12);
-    let o2cb = |name: &str, global| ClusterStack::O2cb {
-        cluster: name.as_bytes().to_vec(),
-        global_heartbeat: global,
-    };
-    vec![
-        ("recipe_4k", recipe()),
-        ("block_512", recipe().block_size(BlockSize::B512)),
-        ("block_1k", recipe().block_size(BlockSize::B1K)),
-        ("block_2k", recipe().block_size(BlockSize::B2K)),
-        (
-            "classic_slot_map",
-            ImageBuilder::new()
-                .stack(ClusterStack::Classic)
-                .slot_map_format(SlotMapFormat::Classic)
-                .max_slots(6)
-                .slot(1, 5)
-                .slot(3, 0)
-                .slot(4, 254),
-        ),
-        (
-            "extended_many_slots",
-            ImageBuilder::new()
-                .max_slots(255)
-                .slot(0, 1)
-                .slot(100, 7)
-                .slot(254, 200)
-                .slot(7, 300),
-        ),
-        (
-            "heartbeat_device",
-            ImageBuilder::new()
-                .heartbeat_device(true)
-                .stack(o2cb("prod", true))
-                .max_slots(0),
-        ),
-        ("local_mount", recipe().stack(ClusterStack::Local)),
-        (
-            "userspace_pcmk",
-            recipe().stack(ClusterStack::Userspace {
-                stack: *b"pcmk",
-                cluster: b"hacluster".to_vec(),
-            }),
-        ),
-        (
-            "cluster_name_16",
-            recipe().stack(o2cb("abcdefghijklmnop", false)),
-        ),
-        ("global_heartbeat", recipe().stack(o2cb("prod", true))),
-        ("full_label", recipe().label([b'L'; 64])),
-        ("unknown_incompat", recipe().extra_incompat(0x1_0000)),
-        ("ocfs1_header", recipe().ocfs1_header(true)),
-        (
-            "inline_system_dir",
-            recipe()
-                .block_size(BlockSize::B2K)
-                .system_dir(SystemDirLayout::Inline),
-        ),
-        (
-            "trailers_multi_block",
-            recipe()
-                .block_size(BlockSize::B1K)
-                .dir_trailers(true)
-                .dir_padding(60),
-        ),
-        (
-            "extent_tree_depth_1",
-            recipe()
-                .block_size(BlockSize::B512)
-                .system_dir(SystemDirLayout::Extents { depth: 1 })
-                .dir_trailers(true)
-                .dir_padding(200),
-        ),
-        (
-            "extent_tree_depth_2",
-            recipe().system_dir(SystemDirLayout::Extents { depth: 2 }),
-        ),
-        (
-            "cluster_64k_block_1k",
-            recipe().block_size(BlockSize::B1K).cluster_size_bits(16),
-        ),
-        (
-            "live_heartbeat",
-            recipe()
-                .heartbeat_slot(live_slot(3))
-                .heartbeat_slot(live_slot(12)),
-        ),
-        ("short_slot_map", recipe().slot_map_size(15)),
-    ]
-}
-
-/// A slot as a live node writes it.
-pub fn live_slot(node: u8) -> HeartbeatSlot {
-    HeartbeatSlot {
-        seq: 1_700_000_000 + u64::from(node),
-        node,
-        generation: 0x1122_3344_5566_7700 | u64::from(node),
-        dead_ms: 62_000,
-        ..HeartbeatSlot::default()
-    }
-}
+use ocfs2_disk::{quick_detect, OpenOptions, ReadAt, Volume};
 
 /// Everything the reader decodes from an image, one fact per line.
 pub fn describe(image: &[u8]) -> String {
@@ -226,8 +120,8 @@ pub fn run(tool: &Path, args: &[&str]) -> Output {
 }
 
 /// What `mounted.ocfs2 -d <device>` prints, according to our reader.
-pub fn expected_quick(device: &str, image: &[u8]) -> String {
-    let found = quick_detect(image).unwrap();
+pub fn expected_quick<R: ReadAt>(device: &str, image: R) -> String {
+    let found = quick_detect(&image).unwrap();
     let rows: Vec<(String, String, String, String)> = found
         .iter()
         .map(|q| {
@@ -245,7 +139,7 @@ pub fn expected_quick(device: &str, image: &[u8]) -> String {
 }
 
 /// What `mounted.ocfs2 -f <device>` prints on stdout and stderr, according to our reader.
-pub fn expected_full(device: &str, image: &[u8]) -> (String, String) {
+pub fn expected_full<R: ReadAt>(device: &str, image: R) -> (String, String) {
     let Ok(volume) = Volume::open(image, OpenOptions::new().allow_heartbeat_device(true)) else {
         return (table(device, "Nodes", &[]), String::new());
     };
