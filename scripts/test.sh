@@ -15,5 +15,5 @@ done
 cargo test --workspace --all-targets --release
 cargo test --workspace --doc --release
 if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
-    tests/kernel/run-suite.sh
+    tests/kernel/run-suite.sh --quiet
 fi

@@ -1,1 +1,33 @@
-//! TODO
+//! configfs for the o2cb cluster stack: what the kernel has, what cluster.conf wants, the
+//! operations between the two in the order the kernel demands, and running them with an
+//! undo log.
+//!
+//! ```text
+//! cluster.conf model + host name --desired_cluster--> DesiredCluster (checked names, local node)
+//! configfs --read_clusters/read_cluster--> ClusterState
+//! (DesiredCluster, ClusterState) --plan_register--> Plan (steps, each with its undo)
+//! Plan --apply--> the kernel; on a refusal every done step is undone and the refusal explained
+//! ```
+//!
+//! Everything goes through [`ConfigfsIo`], so the planner and the undo logic are tested
+//! against a model of the kernel's rules (tests/model), and the real configfs is found
+//! through `o2cb_sys::SysRoot` (so a test can point the tools at a directory).
+
+mod apply;
+mod io;
+mod name;
+mod plan;
+mod state;
+
+pub use apply::{apply, errno_name, ApplyError, StepFailure};
+pub use io::{locate, ConfigfsIo, RealConfigfs, CONFIGFS_MAGIC};
+pub use name::{ConfigfsName, NameError, NameKind};
+pub use plan::{
+    desired_cluster, plan_register, plan_start_region, plan_stop_region, plan_timeouts,
+    plan_unregister, DesiredCluster, DesiredNode, Op, Plan, PlanError, RegionParams, Step, Subject,
+    Undo, MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
+};
+pub use state::{
+    paths, read_cluster, read_clusters, read_node, read_region, ClusterState, NodeState,
+    RegionState, Timeouts,
+};

@@ -1,0 +1,114 @@
+//! The five things the tools do to configfs, behind a trait so that the planner and the
+//! undo logic can be tested against a model of the kernel's rules.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use o2cb_sys::SysRoot;
+
+/// configfs operations on paths relative to the configfs mount point (e.g.
+/// `cluster/web/node/alpha/num`).
+pub trait ConfigfsIo {
+    fn mkdir(&mut self, path: &Path) -> io::Result<()>;
+    fn rmdir(&mut self, path: &Path) -> io::Result<()>;
+    /// One `write(2)` of exactly `value` (no newline added), as libo2cb does.
+    fn write(&mut self, path: &Path, value: &[u8]) -> io::Result<()>;
+    /// Opens `device` read-write and writes the number of that file descriptor to `path`
+    /// (how a heartbeat region is given its device); the descriptor is closed afterwards.
+    fn write_device_fd(&mut self, path: &Path, device: &Path) -> io::Result<()>;
+    /// The attribute's content, without the kernel's trailing newline.
+    fn read(&mut self, path: &Path) -> io::Result<String>;
+    /// Names of the sub-directories, in readdir order (configfs lists the newest first).
+    fn list_dirs(&mut self, path: &Path) -> io::Result<Vec<String>>;
+    fn exists(&mut self, path: &Path) -> bool;
+}
+
+/// The configfs magic number `statfs` reports.
+pub const CONFIGFS_MAGIC: i64 = 0x6265_6570;
+
+/// Where configfs is mounted, found as libo2cb finds it (spec §5.1): `/sys/kernel/config`,
+/// else `/config`, each accepted only if it is a directory on a configfs mount. Under a test
+/// root (`O2CB_SYSROOT`), any directory is accepted.
+pub fn locate(root: &SysRoot) -> Option<PathBuf> {
+    root.configfs_candidates().into_iter().find(|dir| {
+        dir.is_dir()
+            && (!root.is_real_root()
+                || nix::sys::statfs::statfs(dir.as_path())
+                    .is_ok_and(|s| s.filesystem_type().0 == CONFIGFS_MAGIC))
+    })
+}
+
+/// The real configfs.
+#[derive(Debug, Clone)]
+pub struct RealConfigfs {
+    root: PathBuf,
+}
+
+impl RealConfigfs {
+    pub fn new(root: PathBuf) -> RealConfigfs {
+        RealConfigfs { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn full(&self, path: &Path) -> PathBuf {
+        self.root.join(path)
+    }
+}
+
+impl ConfigfsIo for RealConfigfs {
+    fn mkdir(&mut self, path: &Path) -> io::Result<()> {
+        fs::DirBuilder::new().mode(0o755).create(self.full(path))
+    }
+
+    fn rmdir(&mut self, path: &Path) -> io::Result<()> {
+        fs::remove_dir(self.full(path))
+    }
+
+    fn write(&mut self, path: &Path, value: &[u8]) -> io::Result<()> {
+        let mut f = OpenOptions::new().write(true).open(self.full(path))?;
+        // configfs takes one store per write call: a short write would be a second store.
+        let n = f.write(value)?;
+        if n != value.len() {
+            return Err(io::Error::from_raw_os_error(nix::errno::Errno::EIO as i32));
+        }
+        Ok(())
+    }
+
+    fn write_device_fd(&mut self, path: &Path, device: &Path) -> io::Result<()> {
+        let dev = OpenOptions::new().read(true).write(true).open(device)?;
+        let fd = dev.as_raw_fd().to_string();
+        let result = self.write(path, fd.as_bytes());
+        drop(dev);
+        result
+    }
+
+    fn read(&mut self, path: &Path) -> io::Result<String> {
+        let mut s = String::new();
+        fs::File::open(self.full(path))?.read_to_string(&mut s)?;
+        if s.ends_with('\n') {
+            s.pop();
+        }
+        Ok(s)
+    }
+
+    fn list_dirs(&mut self, path: &Path) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(self.full(path))? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    fn exists(&mut self, path: &Path) -> bool {
+        self.full(path).exists()
+    }
+}
