@@ -78,20 +78,21 @@ fn uuid_value(value: &[u8], span: Span, diags: &mut Vec<Diagnostic>) -> Option<F
     uuid
 }
 
+/// A number in `min..=max`; anything else is reported with the range that is allowed.
 fn small_number(
     key: &str,
     value: &[u8],
     span: Span,
-    max: u16,
+    (min, max): (u16, u16),
     diags: &mut Vec<Diagnostic>,
 ) -> Option<u16> {
     match parse_c_ulong(value, u64::from(max)) {
-        Ok(n) => Some(n as u16),
-        Err(_) => {
+        Ok(n) if n >= u64::from(min) => Some(n as u16),
+        _ => {
             diags.push(Diagnostic::extension(
                 span,
                 format!(
-                    "`{key}` must be a number from 0 to {max}, not `{}`",
+                    "`{key}` must be a number from {min} to {max}, not `{}`",
                     value.as_bstr()
                 ),
             ));
@@ -168,14 +169,9 @@ pub(crate) fn lower_filesystems(
                 Some(BString::from(v))
             }
         });
-        let slots = attrs.get("slots").and_then(|(v, span)| {
-            let n = small_number("slots", &v, span, MAX_SLOTS, diags)?;
-            if n == 0 {
-                diags.push(Diagnostic::extension(span, "`slots` must be at least 1"));
-                return None;
-            }
-            Some(n)
-        });
+        let slots = attrs
+            .get("slots")
+            .and_then(|(v, span)| small_number("slots", &v, span, (1, MAX_SLOTS), diags));
         if let Some(uuid) = uuid {
             if let Some(&first) = by_uuid.get(&uuid) {
                 let first_line = tree.stanzas[filesystems[first].stanza.0].header_line;
@@ -249,7 +245,7 @@ pub(crate) fn lower_filesystems(
         };
         let slot = attrs
             .get("slot")
-            .and_then(|(v, span)| small_number("slot", &v, span, MAX_SLOTS - 1, diags));
+            .and_then(|(v, span)| small_number("slot", &v, span, (0, MAX_SLOTS - 1), diags));
         let ip_address: Option<Ipv4Addr> = attrs.get("ip_address").and_then(|(v, span)| {
             let ip = parse_inet_pton(&v);
             if ip.is_none() {
@@ -263,17 +259,9 @@ pub(crate) fn lower_filesystems(
             }
             ip
         });
-        let ip_port = attrs.get("ip_port").and_then(|(v, span)| {
-            let port = small_number("ip_port", &v, span, 65534, diags)?;
-            if port == 0 {
-                diags.push(Diagnostic::extension(
-                    span,
-                    "`ip_port` must be from 1 to 65534",
-                ));
-                return None;
-            }
-            Some(port)
-        });
+        let ip_port = attrs
+            .get("ip_port")
+            .and_then(|(v, span)| small_number("ip_port", &v, span, (1, 65534), diags));
         if diags.len() != before {
             continue;
         }

@@ -255,6 +255,10 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
     let mut heartbeat_stanzas = Vec::new();
     let mut fs_stanzas = Vec::new();
     let mut fs_node_stanzas = Vec::new();
+    let syntax_clean = !tree
+        .lines
+        .iter()
+        .any(|l| matches!(l.kind, crate::syntax::LineKind::Invalid { .. }));
 
     for (i, stanza) in tree.stanzas.iter().enumerate() {
         let name = &text[stanza.name.range()];
@@ -297,10 +301,13 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         let view = StanzaView { text, tree, id };
         view.check_unknown_keys(&CLUSTER_KEYS, "cluster", diags);
         let Some(name) = view.get("name") else {
-            diags.push(
-                missing(&view, "cluster", "name")
-                    .with_hint("add `name = <cluster name>` (the C tools crash on this file)"),
-            );
+            // The C tools only reach (and crash on) a nameless cluster in a file they parse.
+            let hint = if syntax_clean {
+                "add `name = <cluster name>` (the C tools crash on this file)"
+            } else {
+                "add `name = <cluster name>`"
+            };
+            diags.push(missing(&view, "cluster", "name").with_hint(hint));
             continue;
         };
         let heartbeat_mode = match view.get("heartbeat_mode") {
