@@ -53,16 +53,31 @@ pub fn parse_c_ulong(s: &[u8], max: u64) -> Result<u64, NumberError> {
 }
 
 /// `strtol(s, &end, 0)` with the whole-string check, as the `o2cb` tool parses `--port` and
-/// `--number`: `0x` hexadecimal and leading-zero octal are accepted.
+/// `--number`: `0x` hexadecimal and leading-zero octal are accepted. Like C, the empty
+/// string passes the check and reads as 0.
 pub fn parse_c_long_base0(s: &str) -> Option<i64> {
+    parse_c_long(s, true)
+}
+
+/// `strtol(s, &end, 10)` with the whole-string check (`o2cb_ctl -a ip_port=`, `number=`).
+/// The empty string reads as 0, as in C.
+pub fn parse_c_long_base10(s: &str) -> Option<i64> {
+    parse_c_long(s, false)
+}
+
+fn parse_c_long(s: &str, base0: bool) -> Option<i64> {
+    if s.is_empty() {
+        return Some(0);
+    }
     let t = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
     let (negative, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let (radix, digits) = if let Some(rest) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"))
-    {
+    let (radix, digits) = if !base0 {
+        (10, t)
+    } else if let Some(rest) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         if rest.is_empty() || !rest.as_bytes()[0].is_ascii_hexdigit() {
             // strtol parses just the "0" and leaves "x...": trailing junk.
             return None;
@@ -73,7 +88,7 @@ pub fn parse_c_long_base0(s: &str) -> Option<i64> {
     } else {
         (10, t)
     };
-    if digits.is_empty() {
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
         return None;
     }
     // strtol saturates on overflow; the callers range-check anyway.
@@ -234,7 +249,11 @@ mod tests {
         assert_eq!(parse_c_long_base0("0"), Some(0));
         assert_eq!(parse_c_long_base0("08"), None);
         assert_eq!(parse_c_long_base0("12x"), None);
-        assert_eq!(parse_c_long_base0(""), None);
+        assert_eq!(parse_c_long_base0(""), Some(0));
+        assert_eq!(parse_c_long_base0(" "), None);
+        assert_eq!(parse_c_long_base0("+"), None);
+        assert_eq!(parse_c_long_base10("017"), Some(17));
+        assert_eq!(parse_c_long_base10("0x10"), None);
         assert_eq!(parse_c_long_base0("0x"), None);
     }
 

@@ -7,8 +7,6 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use o2cb_sys::SysRoot;
-
 /// configfs operations on paths relative to the configfs mount point (e.g.
 /// `cluster/web/node/alpha/num`).
 pub trait ConfigfsIo {
@@ -24,21 +22,6 @@ pub trait ConfigfsIo {
     /// Names of the sub-directories, in readdir order (configfs lists the newest first).
     fn list_dirs(&mut self, path: &Path) -> io::Result<Vec<String>>;
     fn exists(&mut self, path: &Path) -> bool;
-}
-
-/// The configfs magic number `statfs` reports.
-pub const CONFIGFS_MAGIC: i64 = 0x6265_6570;
-
-/// Where configfs is mounted, found as libo2cb finds it (spec §5.1): `/sys/kernel/config`,
-/// else `/config`, each accepted only if it is a directory on a configfs mount. Under a test
-/// root (`O2CB_SYSROOT`), any directory is accepted.
-pub fn locate(root: &SysRoot) -> Option<PathBuf> {
-    root.configfs_candidates().into_iter().find(|dir| {
-        dir.is_dir()
-            && (!root.is_real_root()
-                || nix::sys::statfs::statfs(dir.as_path())
-                    .is_ok_and(|s| s.filesystem_type().0 == CONFIGFS_MAGIC))
-    })
 }
 
 /// The real configfs.

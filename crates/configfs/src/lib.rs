@@ -10,8 +10,8 @@
 //! ```
 //!
 //! Everything goes through [`ConfigfsIo`], so the planner and the undo logic are tested
-//! against a model of the kernel's rules (tests/model), and the real configfs is found
-//! through `o2cb_sys::SysRoot` (so a test can point the tools at a directory).
+//! against a model of the kernel's rules (tests/model); the real configfs is found by
+//! `o2cb_sys::stack::configfs_mount` (so a test can point the tools at a directory).
 
 mod apply;
 mod io;
@@ -20,12 +20,12 @@ mod plan;
 mod state;
 
 pub use apply::{apply, errno_name, ApplyError, StepFailure};
-pub use io::{locate, ConfigfsIo, RealConfigfs, CONFIGFS_MAGIC};
+pub use io::{ConfigfsIo, RealConfigfs};
 pub use name::{ConfigfsName, NameError, NameKind};
 pub use plan::{
-    desired_cluster, plan_register, plan_start_region, plan_stop_region, plan_timeouts,
-    plan_unregister, DesiredCluster, DesiredNode, Op, Plan, PlanError, RegionParams, Step, Subject,
-    Undo, MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
+    desired_cluster, plan_add_node, plan_online, plan_register, plan_start_region,
+    plan_stop_region, plan_timeouts, plan_unregister, DesiredCluster, DesiredNode, Op, Plan,
+    PlanError, RegionParams, Step, Subject, Undo, MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
 };
 pub use state::{
     paths, read_cluster, read_clusters, read_node, read_region, ClusterState, NodeState,

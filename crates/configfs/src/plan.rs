@@ -401,6 +401,51 @@ pub fn plan_register(
     Ok(plan)
 }
 
+/// What the older tools did to bring a cluster online (`o2cb_ctl -H -t cluster -a online=yes`,
+/// spec §2.5): create the cluster if needed and every node not yet registered; nodes that
+/// are registered are left as they are, whatever their attributes; the heartbeat mode is not
+/// written. Returns the plan and the nodes it creates, in order.
+pub fn plan_online(
+    desired: &DesiredCluster,
+    registered: &[ConfigfsName],
+    current: Option<&ClusterState>,
+) -> Result<(Plan, Vec<ConfigfsName>), PlanError> {
+    if let Some(other) = registered.iter().find(|c| **c != desired.name) {
+        return Err(PlanError::OtherClusterActive {
+            cluster: desired.name.to_string(),
+            active: other.to_string(),
+        });
+    }
+    let cluster = &desired.name;
+    let mut plan = Plan::default();
+    if current.is_none() {
+        plan.push(
+            Op::Mkdir(paths::cluster(cluster)),
+            Undo::Rmdir(paths::cluster(cluster)),
+            Subject::Cluster(cluster.clone()),
+        );
+    }
+    let mut added = Vec::new();
+    for node in &desired.nodes {
+        if current.is_some_and(|c| c.node(node.name.as_str()).is_some()) {
+            continue;
+        }
+        create_node(&mut plan, cluster, node);
+        added.push(node.name.clone());
+    }
+    Ok((plan, added))
+}
+
+/// Adding one node to a registered cluster (`o2cb_ctl -C -t node -i`): nothing when a node
+/// of that name is already registered.
+pub fn plan_add_node(cluster: &ConfigfsName, node: &DesiredNode, current: &ClusterState) -> Plan {
+    let mut plan = Plan::default();
+    if current.node(node.name.as_str()).is_none() {
+        create_node(&mut plan, cluster, node);
+    }
+    plan
+}
+
 /// Unregistering (spec §3.3): refused while a heartbeat region exists; removes every node,
 /// then the cluster.
 pub fn plan_unregister(

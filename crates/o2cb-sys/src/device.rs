@@ -18,6 +18,8 @@ pub enum VolumeError {
     Open(std::io::Error),
     #[error("{0}")]
     Disk(#[from] ocfs2_disk::OpenError),
+    #[error("{0}")]
+    Heartbeat(#[from] ocfs2_disk::HeartbeatError),
 }
 
 /// Opens a device or image read-only as OCFS2 (heartbeat-only volumes allowed, as every
@@ -26,4 +28,45 @@ pub fn volume_uuid(path: &Path) -> Result<String, VolumeError> {
     let file = File::open(path).map_err(VolumeError::Open)?;
     let volume = Volume::open(file, OpenOptions::new().allow_heartbeat_device(true))?;
     Ok(volume.superblock().uuid().to_string())
+}
+
+// BLKSSZGET: the logical sector size of a block device.
+nix::ioctl_read_bad!(blksszget, 0x1268, libc::c_int);
+
+/// The device's logical sector size (the heartbeat region's block size), or 512 when the
+/// file is not a block device (an image file), as libocfs2 does.
+#[allow(unsafe_code)]
+pub fn sector_size(file: &File) -> u32 {
+    use std::os::fd::AsRawFd;
+    let mut size: libc::c_int = 0;
+    // SAFETY: BLKSSZGET writes one int through the pointer, which points to `size`; on a
+    // file that is not a block device the kernel returns ENOTTY and writes nothing.
+    match unsafe { blksszget(file.as_raw_fd(), &mut size) } {
+        Ok(_) if size > 0 => size as u32,
+        _ => 512,
+    }
+}
+
+/// A volume's heartbeat region as the kernel needs it (spec §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRegion {
+    /// The volume UUID: the region's name.
+    pub uuid: String,
+    pub block_bytes: u32,
+    pub start_block: u64,
+    pub blocks: u32,
+}
+
+/// Reads a device's superblock and heartbeat file to get its region parameters.
+pub fn heartbeat_region(path: &Path) -> Result<DeviceRegion, VolumeError> {
+    let file = File::open(path).map_err(VolumeError::Open)?;
+    let sector = sector_size(&file);
+    let volume = Volume::open(file, OpenOptions::new().allow_heartbeat_device(true))?;
+    let region = volume.heartbeat_region(sector)?;
+    Ok(DeviceRegion {
+        uuid: region.name(),
+        block_bytes: region.block_bytes(),
+        start_block: region.start_block(),
+        blocks: region.blocks(),
+    })
 }

@@ -4,11 +4,14 @@
 //! This is one of the two crates that touch the system (the other is `configfs`); everything
 //! here resolves its paths through [`SysRoot`], so tests can run against a temporary root.
 
+pub mod blkid;
 pub mod conffile;
 pub mod device;
 pub mod hostname;
+pub mod modules;
 pub mod paths;
 pub mod resolve;
+pub mod stack;
 
 pub use conffile::{FileError, LockedFile, Replaced};
 pub use paths::SysRoot;

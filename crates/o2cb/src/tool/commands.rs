@@ -385,8 +385,3 @@ fn edit(
         Outcome::Failed
     })
 }
-
-pub fn not_yet(ctx: &mut Context<'_>, _session: &mut Session, _args: Vec<OsString>) -> Outcome {
-    ctx.error("this command is not available in this build yet");
-    Outcome::Failed
-}

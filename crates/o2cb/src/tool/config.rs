@@ -9,6 +9,14 @@ use o2cb_sys::conffile::{read_optional, LockedFile};
 
 use crate::context::Context;
 
+/// Why a configuration could not be used.
+#[derive(Debug)]
+pub enum LoadFailure {
+    Io(o2cb_sys::FileError),
+    /// The file has errors (the C tools refuse it too); the document holds the diagnostics.
+    Invalid(Box<Document>),
+}
+
 /// The configuration a command works on.
 #[derive(Debug)]
 pub struct Session {
@@ -33,37 +41,41 @@ impl Session {
         }
     }
 
-    /// Reads (and with `modify`, locks) the file. A missing file is an empty configuration,
-    /// as for the reference. Errors are printed with their place in the file; `None` means
-    /// the command must not run.
+    /// Reads (and with `modify`, locks) the file, for the `o2cb` tool: failures are printed
+    /// in its words; `None` means the command must not run.
     pub fn load(ctx: &mut Context<'_>, path: &OsStr, modify: bool) -> Option<Session> {
         let shown = path.to_string_lossy().into_owned();
         ctx.verbose(format!("Using config file '{shown}'"));
+        match Session::open(path, modify) {
+            Ok(s) => Some(s),
+            Err(LoadFailure::Io(e)) => {
+                ctx.error(e);
+                None
+            }
+            Err(LoadFailure::Invalid(doc)) => {
+                report_load_errors(ctx, &shown, &doc);
+                None
+            }
+        }
+    }
+
+    /// Reads (and with `modify`, locks) the file. A missing file is an empty configuration,
+    /// as for the reference. A file with errors is refused (the caller prints them).
+    pub fn open(path: &OsStr, modify: bool) -> Result<Session, LoadFailure> {
+        let shown = path.to_string_lossy().into_owned();
         let path_buf = PathBuf::from(path);
         let (bytes, lock) = if modify {
-            match LockedFile::open(&path_buf) {
-                Ok(lock) => (lock.contents().map(<[u8]>::to_vec), Some(lock)),
-                Err(e) => {
-                    ctx.error(e);
-                    return None;
-                }
-            }
+            let lock = LockedFile::open(&path_buf).map_err(LoadFailure::Io)?;
+            (lock.contents().map(<[u8]>::to_vec), Some(lock))
         } else {
-            match read_optional(&path_buf) {
-                Ok(bytes) => (bytes, None),
-                Err(e) => {
-                    ctx.error(e);
-                    return None;
-                }
-            }
+            (read_optional(&path_buf).map_err(LoadFailure::Io)?, None)
         };
         let doc = Document::parse(bytes.unwrap_or_default());
         if doc.has_errors() {
-            report_load_errors(ctx, &shown, &doc);
-            return None;
+            return Err(LoadFailure::Invalid(Box::new(doc)));
         }
         let original_warnings = warnings(&doc);
-        Some(Session {
+        Ok(Session {
             shown,
             path: path_buf,
             doc,
@@ -79,8 +91,23 @@ impl Session {
     /// Writes the document back if it differs from the file. Returns false after printing
     /// the error when that fails.
     pub fn save(&mut self, ctx: &mut Context<'_>) -> bool {
+        let shown = self.shown.clone();
+        match self.store(ctx) {
+            Ok(()) => true,
+            Err(e) => {
+                ctx.error(format!(
+                    "{e} while storing the cluster configuration in file '{shown}'"
+                ));
+                false
+            }
+        }
+    }
+
+    /// Writes the document back if it differs from the file, after telling (on stderr)
+    /// about the problems the edit introduced.
+    pub fn store(&mut self, ctx: &mut Context<'_>) -> Result<(), o2cb_sys::FileError> {
         let Some(lock) = &mut self.lock else {
-            return true;
+            return Ok(());
         };
         // Tell about problems this edit introduced (e.g. a number the kernel refuses).
         let index = self.doc.line_index();
@@ -90,16 +117,7 @@ impl Session {
                 ctx.error_line(located);
             }
         }
-        match lock.replace(self.doc.text()) {
-            Ok(_) => true,
-            Err(e) => {
-                ctx.error(format!(
-                    "{e} while storing the cluster configuration in file '{}'",
-                    self.shown
-                ));
-                false
-            }
-        }
+        lock.replace(self.doc.text()).map(|_| ())
     }
 }
 

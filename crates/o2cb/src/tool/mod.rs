@@ -14,11 +14,12 @@ use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
 use crate::context::Context;
 
 mod check;
+pub mod cluster;
 mod commands;
 mod config;
 mod list;
 
-pub use config::Session;
+pub use config::{LoadFailure, Session};
 
 /// The implementation's version, and the reference release whose behaviour it reproduces.
 pub const REFERENCE_VERSION: &str = "1.8.9";
@@ -180,35 +181,35 @@ pub static COMMANDS: &[Command] = &[
         "<clustername>",
         "Registers the cluster with configfs.",
         Access::Read,
-        commands::not_yet,
+        cluster::register_cluster,
     ),
     cmd(
         "unregister-cluster",
         "<clustername>",
         "Unregisters the cluster from configfs.",
         Access::Read,
-        commands::not_yet,
+        cluster::unregister_cluster,
     ),
     cmd(
         "start-heartbeat",
         "<clustername>",
         "Starts global heartbeat.",
         Access::Read,
-        commands::not_yet,
+        cluster::start_heartbeat,
     ),
     cmd(
         "stop-heartbeat",
         "<clustername>",
         "Stops global heartbeat.",
         Access::Read,
-        commands::not_yet,
+        cluster::stop_heartbeat,
     ),
     cmd(
         "cluster-status",
         "[<clustername>]",
         "Returns 0 if cluster online, 1 otherwise.",
         Access::Read,
-        commands::not_yet,
+        cluster::cluster_status,
     ),
     ours(
         "check",

@@ -1,0 +1,411 @@
+//! The commands that talk to the kernel (spec §3.3–3.5): `register-cluster`,
+//! `unregister-cluster`, `cluster-status`, `start-heartbeat`, `stop-heartbeat`.
+//!
+//! Stdout and exit statuses are the reference's. Errors are ours: instead of "Internal logic
+//! failure while registering node 'x'" they name the node, what clashed and the kernel's
+//! errno, and a refused registration leaves configfs as it was.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use bstr::ByteSlice;
+use configfs::{
+    apply, desired_cluster, plan_register, plan_start_region, plan_stop_region, plan_unregister,
+    read_cluster, read_clusters, ClusterState, ConfigfsIo, ConfigfsName, NameKind, RealConfigfs,
+    RegionParams,
+};
+use o2cb_sys::stack::{init_classic, StackInfo};
+
+use super::commands::validate_cluster_name;
+use super::config::bytes;
+use super::{Outcome, Session};
+use crate::context::Context;
+
+/// Start-up for commands that change the kernel: may load the stack's modules, as the
+/// reference does.
+fn init(ctx: &mut Context<'_>, load_modules: bool) -> Option<(StackInfo, RealConfigfs)> {
+    match init_classic(&ctx.root, load_modules) {
+        Ok(info) => {
+            let io = RealConfigfs::new(info.configfs.clone());
+            Some((info, io))
+        }
+        Err(e) => {
+            ctx.error(format!("{e} while initializing the cluster"));
+            None
+        }
+    }
+}
+
+fn configfs_error(ctx: &mut Context<'_>, e: std::io::Error, doing: &str) -> Outcome {
+    ctx.error(format!("{e} while {doing}"));
+    Outcome::Failed
+}
+
+/// The registered clusters, first the active one.
+fn registered(
+    ctx: &mut Context<'_>,
+    io: &mut dyn ConfigfsIo,
+) -> Result<Vec<ConfigfsName>, Outcome> {
+    match read_clusters(io) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => {
+            ctx.error("Unable to access cluster service: the o2cb node manager is not loaded (no cluster directory in configfs)");
+            Err(Outcome::Failed)
+        }
+        Err(e) => Err(configfs_error(ctx, e, "looking up the registered cluster")),
+    }
+}
+
+pub fn register_cluster(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let Some(arg) = args.first() else {
+        return Outcome::Usage;
+    };
+    let name = bytes(arg);
+    let Some(cluster) = session.doc.config().cluster(name).cloned() else {
+        ctx.error(format!("Unknown cluster '{}'", name.to_str_lossy()));
+        return Outcome::Failed;
+    };
+    if let Err(reason) = validate_cluster_name(name) {
+        ctx.error(format!("Cluster name is invalid ; {reason}"));
+        return Outcome::Failed;
+    }
+    let Some((_, mut io)) = init(ctx, true) else {
+        return Outcome::Failed;
+    };
+    let hostname = match o2cb_sys::hostname::hostname() {
+        Ok(h) => h,
+        Err(e) => {
+            ctx.error(format!("Could not determine local host name: {e}"));
+            return Outcome::Failed;
+        }
+    };
+    let desired = match desired_cluster(&cluster, &hostname) {
+        Ok(d) => d,
+        Err(errors) => {
+            for e in errors {
+                ctx.error(e);
+            }
+            ctx.error(format!(
+                "cluster '{}' was not registered",
+                name.to_str_lossy()
+            ));
+            return Outcome::Failed;
+        }
+    };
+    if desired.local_node().is_none() {
+        ctx.error(format!(
+            "warning: no node of cluster '{}' matches this host's name '{}'; the cluster is registered but cannot come online here",
+            desired.name,
+            hostname.to_str_lossy()
+        ));
+    }
+    let clusters = match registered(ctx, &mut io) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let current = if clusters.contains(&desired.name) {
+        match read_cluster(&mut io, &desired.name) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                return configfs_error(ctx, e, &format!("reading cluster '{}'", desired.name))
+            }
+        }
+    } else {
+        None
+    };
+    let plan = match plan_register(&desired, &clusters, current.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.error(e);
+            return Outcome::Failed;
+        }
+    };
+    if let Err(e) = apply(&mut io, &plan) {
+        ctx.error(e);
+        return Outcome::Failed;
+    }
+    ctx.verbose(format!("Cluster '{}' registered", desired.name));
+    Outcome::Done
+}
+
+/// The active cluster if it is `name`; otherwise prints the reference's "not active".
+fn active_cluster(
+    ctx: &mut Context<'_>,
+    io: &mut dyn ConfigfsIo,
+    name: &[u8],
+) -> Result<(Vec<ConfigfsName>, ClusterState), Outcome> {
+    let clusters = registered(ctx, io)?;
+    let active = clusters
+        .first()
+        .filter(|c| c.as_str().as_bytes() == name)
+        .cloned();
+    let Some(active) = active else {
+        ctx.error(format!("Cluster '{}' is not active", name.to_str_lossy()));
+        return Err(Outcome::Failed);
+    };
+    match read_cluster(io, &active) {
+        Ok(state) => Ok((clusters, state)),
+        Err(e) => Err(configfs_error(
+            ctx,
+            e,
+            &format!("reading cluster '{active}'"),
+        )),
+    }
+}
+
+pub fn unregister_cluster(
+    ctx: &mut Context<'_>,
+    _session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let Some(arg) = args.first() else {
+        return Outcome::Usage;
+    };
+    let name = bytes(arg);
+    let Some((_, mut io)) = init(ctx, true) else {
+        return Outcome::Failed;
+    };
+    let (clusters, state) = match active_cluster(ctx, &mut io, name) {
+        Ok(v) => v,
+        Err(o) => return o,
+    };
+    let plan = match plan_unregister(&state.name, &clusters, &state) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.error(e);
+            return Outcome::Failed;
+        }
+    };
+    if let Err(e) = apply(&mut io, &plan) {
+        ctx.error(e);
+        return Outcome::Failed;
+    }
+    ctx.verbose(format!("Cluster '{}' unregistered", state.name));
+    Outcome::Done
+}
+
+/// Whether a registered cluster counts as online (spec §4.8): this host's node is
+/// registered, and in global mode at least one heartbeat region exists.
+pub fn is_online(state: &ClusterState) -> bool {
+    state.local_node().is_some() && (!state.is_global() || !state.regions.is_empty())
+}
+
+pub fn cluster_status(
+    ctx: &mut Context<'_>,
+    _session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let offline = |ctx: &mut Context<'_>, name: Option<&str>| {
+        let line = match name {
+            Some(n) => format!("Cluster '{n}' is offline\n"),
+            None => "offline\n".to_string(),
+        };
+        ctx.print(line.as_bytes());
+        Outcome::Failed
+    };
+    // A query: nothing is loaded or changed on the machine.
+    let Some((_, mut io)) = init(ctx, false) else {
+        return offline(ctx, None);
+    };
+    let clusters = match read_clusters(&mut io) {
+        Ok(Some(c)) => c,
+        Ok(None) => return offline(ctx, None),
+        Err(e) => {
+            ctx.error(format!("{e} while looking up the registered cluster"));
+            return offline(ctx, None);
+        }
+    };
+    let Some(active) = clusters.first() else {
+        return offline(ctx, None);
+    };
+    if let Some(wanted) = args.first() {
+        // The reference compares at most 16 characters (its name buffer).
+        let wanted = bytes(wanted);
+        let w = &wanted[..wanted.len().min(16)];
+        let a = &active.as_str().as_bytes()[..active.as_str().len().min(16)];
+        if w != a {
+            return offline(ctx, Some(&wanted.to_str_lossy()));
+        }
+    }
+    let state = match read_cluster(&mut io, active) {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.error(format!("{e} while reading cluster '{active}'"));
+            return offline(ctx, Some(active.as_str()));
+        }
+    };
+    if is_online(&state) {
+        ctx.print(format!("Cluster '{active}' is online\n").as_bytes());
+        Outcome::Done
+    } else {
+        offline(ctx, Some(active.as_str()))
+    }
+}
+
+/// Finds the device of every region: through libblkid on a real system, among the files
+/// under `<root>/dev` under a test root. Devices are confirmed by reading their superblock.
+fn region_devices(
+    ctx: &Context<'_>,
+    regions: &[&str],
+) -> HashMap<String, (PathBuf, o2cb_sys::device::DeviceRegion)> {
+    let candidates: Vec<PathBuf> = if ctx.root.is_real_root() {
+        o2cb_sys::blkid::ocfs2_devices()
+            .into_iter()
+            .filter(|d| regions.contains(&d.uuid.as_str()))
+            .map(|d| d.path)
+            .collect()
+    } else {
+        std::fs::read_dir(ctx.root.dev())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    let mut found = HashMap::new();
+    for path in candidates {
+        if let Ok(region) = o2cb_sys::device::heartbeat_region(&path) {
+            if regions.contains(&region.uuid.as_str()) && !found.contains_key(&region.uuid) {
+                found.insert(region.uuid.clone(), (path, region));
+            }
+        }
+    }
+    found
+}
+
+pub fn start_heartbeat(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let Some(arg) = args.first() else {
+        return Outcome::Usage;
+    };
+    let name = bytes(arg);
+    let Some(cluster) = session.doc.config().cluster(name).cloned() else {
+        ctx.error(format!("Unknown cluster '{}'", name.to_str_lossy()));
+        return Outcome::Failed;
+    };
+    let Some((_, mut io)) = init(ctx, true) else {
+        return Outcome::Failed;
+    };
+    let clusters = match registered(ctx, &mut io) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let state = match clusters.iter().find(|c| c.as_str().as_bytes() == name) {
+        Some(c) => read_cluster(&mut io, c).ok(),
+        None => None,
+    };
+    let Some(state) = state.filter(|s| s.local_node().is_some()) else {
+        // The reference prints this and exits 0; a heartbeat that did not start is a
+        // failure here (docs/compatibility.md).
+        ctx.error(format!("Cluster '{}' not registered", name.to_str_lossy()));
+        return Outcome::Failed;
+    };
+    if !state.is_global() {
+        return Outcome::Done;
+    }
+    let wanted: Vec<String> = cluster
+        .regions
+        .iter()
+        .map(|r| r.region.to_str_lossy().into_owned())
+        .collect();
+    let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+    let devices = region_devices(ctx, &wanted_refs);
+    // Regions this invocation started, to stop again if a later one fails. Regions that were
+    // already running are never touched (the reference stops them too).
+    let mut started: Vec<ConfigfsName> = Vec::new();
+    let mut failed = false;
+    for region in &wanted {
+        if state
+            .regions
+            .iter()
+            .any(|r| r.name.as_str() == region && r.is_running())
+        {
+            continue;
+        }
+        let Some((device, params)) = devices.get(region) else {
+            ctx.error(format!(
+                "Heartbeat region could not be found {region} (no block device has a volume with this UUID)"
+            ));
+            failed = true;
+            break;
+        };
+        let region_name = match ConfigfsName::new(NameKind::Region, region.as_bytes()) {
+            Ok(n) => n,
+            Err(e) => {
+                ctx.error(e);
+                failed = true;
+                break;
+            }
+        };
+        let params = RegionParams {
+            name: region_name.clone(),
+            device: device.clone(),
+            block_bytes: params.block_bytes,
+            start_block: params.start_block,
+            blocks: params.blocks,
+        };
+        if let Err(e) = apply(&mut io, &plan_start_region(&state.name, &params)) {
+            ctx.error(format!("{e} while starting heartbeat on region '{region}'"));
+            failed = true;
+            break;
+        }
+        started.push(region_name);
+    }
+    if failed {
+        for r in started.iter().rev() {
+            let _ = apply(&mut io, &plan_stop_region(&state.name, r));
+        }
+        return Outcome::Failed;
+    }
+    // Regions running but no longer configured are stopped.
+    for r in &state.regions {
+        if !wanted.iter().any(|w| w == r.name.as_str()) {
+            if let Err(e) = apply(&mut io, &plan_stop_region(&state.name, &r.name)) {
+                ctx.error(format!(
+                    "{e} while stopping heartbeat on region '{}'",
+                    r.name
+                ));
+                return Outcome::Failed;
+            }
+        }
+    }
+    ctx.print(b"Global heartbeat started\n");
+    Outcome::Done
+}
+
+pub fn stop_heartbeat(
+    ctx: &mut Context<'_>,
+    _session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    let Some(arg) = args.first() else {
+        return Outcome::Usage;
+    };
+    let name = bytes(arg);
+    let Some((_, mut io)) = init(ctx, true) else {
+        return Outcome::Failed;
+    };
+    let (_, state) = match active_cluster(ctx, &mut io, name) {
+        Ok(v) => v,
+        Err(o) => return o,
+    };
+    if state.is_global() {
+        for r in &state.regions {
+            if let Err(e) = apply(&mut io, &plan_stop_region(&state.name, &r.name)) {
+                ctx.error(format!(
+                    "{e} while stopping heartbeat on region '{}'",
+                    r.name
+                ));
+                return Outcome::Failed;
+            }
+        }
+    }
+    // Printed in local mode too, where nothing was done, as the reference does.
+    ctx.print(b"Global heartbeat stopped\n");
+    Outcome::Done
+}

@@ -1,0 +1,147 @@
+//! `-I`: print clusters or nodes from cluster.conf (spec §2.4).
+
+use std::os::unix::ffi::OsStrExt;
+
+use bstr::ByteSlice;
+use cluster_conf::{Cluster, Config, Node};
+use o2cb::context::Context;
+
+use crate::{infer_type, load, message, validate_attrs, ObjectType, Options, Status};
+
+fn cluster_line(out: &mut Vec<u8>, c: &Cluster, oneline: bool) {
+    let count = c.node_count.to_string();
+    if oneline {
+        for part in [&c.name[..], b":", count.as_bytes(), b":configured\n"] {
+            out.extend_from_slice(part);
+        }
+    } else {
+        for part in [
+            &b"cluster:\n\tname = "[..],
+            &c.name,
+            b"\n\tnode_count = ",
+            count.as_bytes(),
+            b"\n\tstatus = configured\n\n",
+        ] {
+            out.extend_from_slice(part);
+        }
+    }
+}
+
+fn node_line(out: &mut Vec<u8>, cluster: &Cluster, n: &Node, oneline: bool) {
+    let number = n.number.to_string();
+    let ip = n.ip_address.to_string();
+    let port = n.ip_port.to_string();
+    let parts: Vec<&[u8]> = if oneline {
+        vec![
+            &n.name,
+            b":",
+            &cluster.name,
+            b":",
+            number.as_bytes(),
+            b":",
+            ip.as_bytes(),
+            b":",
+            port.as_bytes(),
+            b":configured\n",
+        ]
+    } else {
+        vec![
+            b"node:\n\tname = ",
+            &n.name,
+            b"\n\tcluster = ",
+            &cluster.name,
+            b"\n\tnumber = ",
+            number.as_bytes(),
+            b"\n\tip_address = ",
+            ip.as_bytes(),
+            b"\n\tip_port = ",
+            port.as_bytes(),
+            b"\n\tstatus = configured\n\n",
+        ]
+    };
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
+/// The first cluster with a node of this name, and the node.
+fn find_node<'a>(config: &'a Config, name: &[u8]) -> Option<(&'a Cluster, &'a Node)> {
+    config
+        .clusters
+        .iter()
+        .find_map(|c| c.node(name).map(|n| (c, n)))
+}
+
+pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
+    if o.objects.is_empty() && o.object_type.is_none() {
+        message(ctx, "Operation '-I' requires an object or object type");
+        return Err(Status::Invalid.code());
+    }
+    validate_attrs(ctx, o)?;
+    let session = load(ctx, false)?;
+    let config = session.doc.config();
+    // An unknown first name: the reference exits ENOENT without a word; we say why.
+    let Some(kind) = infer_type(o, config) else {
+        let first = o.objects[0].as_bytes().to_str_lossy().into_owned();
+        message(
+            ctx,
+            format_args!("\"{first}\" is neither a cluster nor a node in cluster.conf"),
+        );
+        return Err(Status::NotFound.code());
+    };
+    let mut out = Vec::new();
+    if o.oneline {
+        out.extend_from_slice(match kind {
+            ObjectType::Cluster => b"#name:count:status\n".as_slice(),
+            ObjectType::Node => b"#name:cluster:number:ip_address:ip_port:status\n".as_slice(),
+        });
+    }
+    let mut status = Ok(());
+    match (kind, o.objects.is_empty()) {
+        (ObjectType::Cluster, true) => config
+            .clusters
+            .iter()
+            .for_each(|c| cluster_line(&mut out, c, o.oneline)),
+        (ObjectType::Node, true) => {
+            for c in &config.clusters {
+                for n in &c.nodes {
+                    node_line(&mut out, c, n, o.oneline);
+                }
+            }
+        }
+        (ObjectType::Cluster, false) => {
+            for name in &o.objects {
+                match config.cluster(name.as_bytes()) {
+                    Some(c) => cluster_line(&mut out, c, o.oneline),
+                    None => {
+                        ctx.print(&std::mem::take(&mut out));
+                        ctx.error_line(format_args!(
+                            "Cluster \"{}\" does not exist",
+                            name.as_bytes().to_str_lossy()
+                        ));
+                        status = Err(Status::NotFound.code());
+                        break;
+                    }
+                }
+            }
+        }
+        (ObjectType::Node, false) => {
+            for name in &o.objects {
+                match find_node(config, name.as_bytes()) {
+                    Some((c, n)) => node_line(&mut out, c, n, o.oneline),
+                    None => {
+                        ctx.print(&std::mem::take(&mut out));
+                        ctx.error_line(format_args!(
+                            "Node \"{}\" does not exist",
+                            name.as_bytes().to_str_lossy()
+                        ));
+                        status = Err(Status::NotFound.code());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    ctx.print(&out);
+    status
+}
