@@ -220,7 +220,8 @@ cp -L "$LDSO" "$ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 # dlopen()ed NSS module, plus what a dynamically linked Rust program built on
 # bookworm needs (libgcc_s for unwinding; the glibc 2.34+ stub libraries
 # that older link lines may still name)
-for x in libnss_files.so.2 libresolv.so.2 libgcc_s.so.1 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1 libm.so.6; do
+# libblkid: our tools find block devices through it (the C tools do not link it).
+for x in libnss_files.so.2 libresolv.so.2 libgcc_s.so.1 libpthread.so.0 libdl.so.2 librt.so.1 libutil.so.1 libm.so.6 libblkid.so.1; do
   for d in lib usr/lib; do
     if [ -e "$STAGE/$d/x86_64-linux-gnu/$x" ]; then cp -L "$STAGE/$d/x86_64-linux-gnu/$x" "$ROOT/lib/x86_64-linux-gnu/"; fi
   done

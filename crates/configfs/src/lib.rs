@@ -23,9 +23,10 @@ pub use apply::{apply, errno_name, ApplyError, StepFailure};
 pub use io::{ConfigfsIo, RealConfigfs};
 pub use name::{ConfigfsName, NameError, NameKind};
 pub use plan::{
-    desired_cluster, plan_add_node, plan_online, plan_register, plan_start_region,
-    plan_stop_region, plan_timeouts, plan_unregister, DesiredCluster, DesiredNode, Op, Plan,
-    PlanError, RegionParams, Step, Subject, Undo, MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
+    desired_cluster, desired_cluster_with, plan_add_node, plan_online, plan_register,
+    plan_register_with, plan_start_region, plan_stop_region, plan_timeouts, plan_unregister,
+    Checks, DesiredCluster, DesiredNode, Op, Plan, PlanError, RegionParams, Step, Subject, Undo,
+    MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
 };
 pub use state::{
     paths, read_cluster, read_clusters, read_node, read_region, ClusterState, NodeState,

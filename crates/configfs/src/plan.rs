@@ -216,6 +216,28 @@ pub enum PlanError {
     },
 }
 
+/// How much to check before the kernel sees anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checks {
+    /// Everything the kernel would refuse is refused first (the default).
+    Full,
+    /// Only what keeps names inside configfs (`/`, `..`). Used by the kernel test suite
+    /// (`O2CB_KERNEL_CHECKS_ONLY=1`) to drive refusals into the real kernel and prove that
+    /// they are explained and undone there too.
+    PathsOnly,
+}
+
+impl Checks {
+    /// `PathsOnly` when the test hook is set in the environment.
+    pub fn from_env() -> Checks {
+        if std::env::var_os("O2CB_KERNEL_CHECKS_ONLY").is_some_and(|v| v == "1") {
+            Checks::PathsOnly
+        } else {
+            Checks::Full
+        }
+    }
+}
+
 /// The kernel's view of a cluster.conf cluster on this host: names checked, the local node
 /// found by host name (spec §2.6), and everything the kernel would refuse refused now, with
 /// the node named. All problems are returned, not the first.
@@ -223,12 +245,30 @@ pub fn desired_cluster(
     cluster: &cluster_conf::Cluster,
     hostname: &[u8],
 ) -> Result<DesiredCluster, Vec<PlanError>> {
+    desired_cluster_with(cluster, hostname, Checks::Full)
+}
+
+/// [`desired_cluster`] with a choice of [`Checks`].
+pub fn desired_cluster_with(
+    cluster: &cluster_conf::Cluster,
+    hostname: &[u8],
+    checks: Checks,
+) -> Result<DesiredCluster, Vec<PlanError>> {
     let mut errors = Vec::new();
+    // With paths-only checks a node name may exceed the kernel's 64 bytes (up to the VFS's
+    // 255), so that the kernel's own refusal can be observed.
+    let name_kind = |k| {
+        if checks == Checks::Full {
+            k
+        } else {
+            NameKind::Cluster
+        }
+    };
     let name = ConfigfsName::new(NameKind::Cluster, &cluster.name).map_err(|e| vec![e.into()])?;
     let mut nodes: Vec<DesiredNode> = Vec::with_capacity(cluster.nodes.len());
     for n in &cluster.nodes {
         let shown = n.name.to_str_lossy().into_owned();
-        let node_name = match ConfigfsName::new(NameKind::Node, &n.name) {
+        let node_name = match ConfigfsName::new(name_kind(NameKind::Node), &n.name) {
             Ok(v) => v,
             Err(e) => {
                 errors.push(e.into());
@@ -283,6 +323,9 @@ pub fn desired_cluster(
             ip_port: n.ip_port,
             local,
         });
+    }
+    if checks == Checks::PathsOnly {
+        errors.retain(|e| matches!(e, PlanError::Name(_)));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -340,7 +383,20 @@ pub fn plan_register(
     registered: &[ConfigfsName],
     current: Option<&ClusterState>,
 ) -> Result<Plan, PlanError> {
-    if let Some(other) = registered.iter().find(|c| **c != desired.name) {
+    plan_register_with(desired, registered, current, Checks::Full)
+}
+
+/// [`plan_register`] with a choice of [`Checks`].
+pub fn plan_register_with(
+    desired: &DesiredCluster,
+    registered: &[ConfigfsName],
+    current: Option<&ClusterState>,
+    checks: Checks,
+) -> Result<Plan, PlanError> {
+    if let Some(other) = registered
+        .iter()
+        .find(|c| **c != desired.name && checks == Checks::Full)
+    {
         return Err(PlanError::OtherClusterActive {
             cluster: desired.name.to_string(),
             active: other.to_string(),

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use bstr::ByteSlice;
 use configfs::{
-    apply, desired_cluster, plan_register, plan_start_region, plan_stop_region, plan_unregister,
-    read_cluster, read_clusters, ClusterState, ConfigfsIo, ConfigfsName, NameKind, RealConfigfs,
-    RegionParams,
+    apply, desired_cluster_with, plan_register_with, plan_start_region, plan_stop_region,
+    plan_unregister, read_cluster, read_clusters, Checks, ClusterState, ConfigfsIo, ConfigfsName,
+    NameKind, RealConfigfs, RegionParams,
 };
 use o2cb_sys::stack::{init_classic, StackInfo};
 
@@ -84,7 +84,8 @@ pub fn register_cluster(
             return Outcome::Failed;
         }
     };
-    let desired = match desired_cluster(&cluster, &hostname) {
+    let checks = Checks::from_env();
+    let desired = match desired_cluster_with(&cluster, &hostname, checks) {
         Ok(d) => d,
         Err(errors) => {
             for e in errors {
@@ -118,7 +119,7 @@ pub fn register_cluster(
     } else {
         None
     };
-    let plan = match plan_register(&desired, &clusters, current.as_ref()) {
+    let plan = match plan_register_with(&desired, &clusters, current.as_ref(), checks) {
         Ok(p) => p,
         Err(e) => {
             ctx.error(e);
