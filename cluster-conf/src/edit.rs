@@ -491,6 +491,8 @@ impl Document {
         };
         let mut bytes = Vec::with_capacity(stanza.len() + 3);
         if pos > 0 {
+            // After a value that ends in a lone backslash, the first line feed continues the
+            // value and the second ends it; the new header then ends that stanza.
             if self.text[pos - 1] != b'\n' {
                 bytes.extend_from_slice(b"\n\n");
             } else if !matches!(self.line_ending_at(pos), Some(l) if l.kind == LineKind::Blank) {
@@ -502,6 +504,32 @@ impl Document {
         Splice {
             range: pos..pos,
             bytes,
+        }
+    }
+
+    /// What must follow the text before `pos` for a new attribute line to start at `pos`:
+    /// nothing after a line feed; else (the last line has none) a line feed, or two when the
+    /// line is an attribute whose value ends in a lone backslash. The reader drops such a
+    /// backslash at the end of the text, but before a line feed it is a continuation: the
+    /// first line feed joins the (empty) next line to the value, the second ends it, and the
+    /// value means what it meant.
+    fn end_of_line(&self, pos: usize) -> &'static [u8] {
+        if pos == 0 || self.text[pos - 1] == b'\n' {
+            return b"";
+        }
+        let attribute = matches!(
+            self.line_ending_at(pos),
+            Some(l) if matches!(l.kind, LineKind::Attribute { .. })
+        );
+        let backslashes = self.text[..pos]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if attribute && backslashes % 2 == 1 {
+            b"\n\n"
+        } else {
+            b"\n"
         }
     }
 
@@ -585,10 +613,7 @@ impl Document {
         } else {
             &self.text[indent.range()]
         };
-        let mut bytes = Vec::new();
-        if pos > 0 && self.text[pos - 1] != b'\n' {
-            bytes.push(b'\n');
-        }
+        let mut bytes = self.end_of_line(pos).to_vec();
         writer::write_attribute(&mut bytes, indent, key, value);
         Splice {
             range: pos..pos,

@@ -431,8 +431,12 @@ fn valid_file() -> impl Strategy<Value = String> {
                 }
             }
             if rng.chance(10) {
-                while out.ends_with('\n') {
+                while out.ends_with(['\n', ' ', '\t']) {
                     out.pop();
+                }
+                // A backslash right before the end of the text: the reader drops it.
+                if rng.chance(30) {
+                    out.push('\\');
                 }
             } else if rng.chance(5) {
                 out.push_str("\0ignored by the C tools\n");
@@ -847,13 +851,14 @@ fn untouched_lines<'a>(doc: &'a Document, t: &Touched, drop_blank_before: bool) 
 }
 
 /// Whether two runs of lines are the same, allowing a line that ended the old text without
-/// a line feed to have gained one (something was appended after it).
+/// a line feed to have gained one (something was appended after it), or two when it ends in
+/// a backslash (the first line feed continues the value, the second ends it).
 fn same_lines(old: &[&[u8]], new: &[&[u8]]) -> bool {
     old.len() == new.len()
-        && old
-            .iter()
-            .zip(new)
-            .all(|(o, n)| o == n || (!o.ends_with(b"\n") && n.strip_suffix(b"\n") == Some(o)))
+        && old.iter().zip(new).all(|(o, n)| {
+            let gained = |ending: &[u8]| n.strip_suffix(ending) == Some(o);
+            o == n || (!o.ends_with(b"\n") && (gained(b"\n") || gained(b"\n\n")))
+        })
 }
 
 /// Applies an edit to a copy of `before` and checks it against the model and against the
