@@ -46,6 +46,10 @@ pub enum EditError {
     MemberExists { filesystem: FsUuid, node: BString },
     #[error("node `{node}` is not a member of filesystem {filesystem}")]
     UnknownMember { filesystem: FsUuid, node: BString },
+    /// The change would leave a file the tools refuse, e.g. a cluster added or renamed
+    /// under a name that orphan stanzas with errors name: they would become its own.
+    #[error("the change would make the configuration invalid: line {line}: {message}")]
+    WouldBreak { line: usize, message: String },
 }
 
 /// A node to add.
@@ -129,8 +133,7 @@ impl Document {
             }
         };
         let splice = self.insert(anchor, stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Removes a cluster with its nodes, heartbeat regions and filesystems.
@@ -145,8 +148,7 @@ impl Document {
             ids.extend(fs.members.iter().map(|m| m.stanza));
         }
         let splices = ids.into_iter().map(|id| self.removal(id)).collect();
-        self.apply(splices);
-        Ok(())
+        self.apply(splices)
     }
 
     /// Renames a cluster; its nodes, regions and filesystems follow.
@@ -175,8 +177,7 @@ impl Document {
         {
             splices.push(self.set_attribute(id, "cluster", new));
         }
-        self.apply(splices);
-        Ok(())
+        self.apply(splices)
     }
 
     /// Sets a cluster's heartbeat mode. Writes nothing when the file already says so.
@@ -192,8 +193,7 @@ impl Document {
             return Ok(());
         }
         let splice = self.set_attribute(c.stanza, "heartbeat_mode", mode.as_str().as_bytes());
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Adds a node and counts it in the cluster's `node_count`.
@@ -229,8 +229,7 @@ impl Document {
             self.insert(anchor, stanza),
             self.set_attribute(c.stanza, "node_count", count.as_bytes()),
         ];
-        self.apply(splices);
-        Ok(())
+        self.apply(splices)
     }
 
     /// Removes a node (and its filesystem memberships) and uncounts it. The count stops at 0
@@ -255,8 +254,7 @@ impl Document {
         }
         let count = c.node_count.saturating_sub(1).to_string();
         splices.push(self.set_attribute(c.stanza, "node_count", count.as_bytes()));
-        self.apply(splices);
-        Ok(())
+        self.apply(splices)
     }
 
     /// Adds a heartbeat region to a cluster.
@@ -278,8 +276,7 @@ impl Document {
             |d| d.config.clusters.iter().map(|c| c.stanza).max(),
         );
         let splice = self.insert(anchor, stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Removes a heartbeat region from a cluster.
@@ -295,8 +292,7 @@ impl Document {
             region: region.into(),
         })?;
         let splice = self.removal(r.stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Adds a `filesystem:` stanza. The cluster must exist.
@@ -322,8 +318,7 @@ impl Document {
             },
         };
         let splice = self.insert(anchor, stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Removes a filesystem and its member stanzas.
@@ -332,8 +327,7 @@ impl Document {
         let fs = &self.config.filesystems[self.filesystem_index(uuid)?];
         let mut splices = vec![self.removal(fs.stanza)];
         splices.extend(fs.members.iter().map(|m| self.removal(m.stanza)));
-        self.apply(splices);
-        Ok(())
+        self.apply(splices)
     }
 
     /// Adds a member to a filesystem.
@@ -378,8 +372,7 @@ impl Document {
             }
         };
         let splice = self.insert(anchor, stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Removes a member from a filesystem.
@@ -391,8 +384,7 @@ impl Document {
             node: node.into(),
         })?;
         let splice = self.removal(m.stanza);
-        self.apply(vec![splice]);
-        Ok(())
+        self.apply(vec![splice])
     }
 
     /// Pins members to slots (how the slot allocator's assignments are written back).
@@ -415,7 +407,7 @@ impl Document {
             }
         }
         if !splices.is_empty() {
-            self.apply(splices);
+            self.apply(splices)?;
         }
         Ok(())
     }
@@ -630,13 +622,15 @@ impl Document {
                 .expect("an attribute line has '=' between key and value")
     }
 
-    /// Applies splices (non-overlapping) and reads the result again.
+    /// Applies splices (non-overlapping) and reads the result again. A result with errors
+    /// (every edit starts from a file without) is refused and the document left as it was.
     ///
     /// A file that was in the canonical form holds nothing but the model, so it is written
     /// in the canonical form again: an edit can change the C tools' group order (adding the
     /// first node to an early cluster puts the node group before the heartbeat group), and
     /// regenerating is the one way to follow every such rule exactly.
-    fn apply(&mut self, mut splices: Vec<Splice>) {
+    fn apply(&mut self, mut splices: Vec<Splice>) -> Result<(), EditError> {
+        let before = self.clone();
         let was_canonical = self.is_canonical();
         splices.sort_by_key(|s| std::cmp::Reverse((s.range.start, s.range.end)));
         let mut text = std::mem::take(&mut self.text);
@@ -650,5 +644,18 @@ impl Document {
                 *self = Document::parse(canonical);
             }
         }
+        if let Some(d) = self
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == crate::Severity::Error)
+        {
+            let error = EditError::WouldBreak {
+                line: crate::model::line_number(&self.text, d.span.start),
+                message: d.message.clone(),
+            };
+            *self = before;
+            return Err(error);
+        }
+        Ok(())
     }
 }
