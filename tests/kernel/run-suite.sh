@@ -138,36 +138,79 @@ log "ours from $BIN_DIR: staged: ${staged[*]:-none}; absent: ${absent[*]:-none}"
 
 install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
 install -m 0644 "$HERE/guest/driver.sh" "$OV/kt/driver.sh"
-: > "$OV/kt/cases.list"
-case_tmo_sum=0
-for c in ${CASES[@]+"${CASES[@]}"}; do
-  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-  echo "$c" >> "$OV/kt/cases.list"
-  tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
-  case_tmo_sum=$((case_tmo_sum + ${tmo:-$CASE_TIMEOUT} + 15))   # + teardown
-done
 cat > "$WORK/guest-cmd.sh" <<'EOF'
 exec /bin/sh /kt/driver.sh
 EOF
-# the whole guest is bounded: boot, every case up to its own timeout, power off
-[ -n "$TIMEOUT" ] || TIMEOUT=$((90 + case_tmo_sum))
 
-# ------------------------------------------------------------ boot
+# Cases with a "# boot: bare" header need a guest in which nothing of the cluster stack is
+# loaded yet (no modules, no configfs: e.g. o2cb.init start); each gets a boot of its own.
+# All other cases share one boot.
+STANDARD=() BARE=()
+for c in ${CASES[@]+"${CASES[@]}"}; do
+  if grep -qE '^#[[:space:]]*boot:[[:space:]]*bare' "${CASE_FILE[$c]}"; then BARE+=("$c"); else STANDARD+=("$c"); fi
+done
+
 mkdir -p "$RESULTS"
-rm -rf "$RESULTS/cases"; mkdir -p "$RESULTS/cases"
+rm -rf "$RESULTS/cases" "$RESULTS"/console*.log; mkdir -p "$RESULTS/cases"
 CONSOLE="$RESULTS/console.log"
-qopts=(--no-setup --quiet-kernel --mem 256M --smp 1 --disks 4 --disk-size 256M
-       --timeout "$TIMEOUT" --log "$CONSOLE" --overlay "$OV"
-       --env "CASE_TIMEOUT=$CASE_TIMEOUT")
-[ "$QUIET" = 0 ] || qopts+=(--quiet)
-log "booting one guest for ${#CASES[@]} case(s), limit ${TIMEOUT}s"
-t=$(date +%s.%N)
-grc=0
-"$HERE/run-guest.sh" "${qopts[@]}" - "$WORK/guest-cmd.sh" || grc=$?
-T_GUEST=$(secs "$t")
+: > "$WORK/console.txt"
+: > "$WORK/guest-failures"
+: > "$CONSOLE"
+GUESTS_OK=1 T_GUEST=0 N_BOOTS=0 LAST_GRC=0
+
+# boot_guest LOG APPEND CASE...: one guest running the cases; its console is appended to
+# the combined console; GUESTS_OK turns 0 when the guest did not run to its end.
+boot_guest() {
+  local logf=$1 append=$2 c tmo sum=0 grc=0 t
+  shift 2
+  rm -f "$OV/kt/cases/"*.sh
+  : > "$OV/kt/cases.list"
+  for c in "$@"; do
+    install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
+    echo "$c" >> "$OV/kt/cases.list"
+    tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
+    sum=$((sum + ${tmo:-$CASE_TIMEOUT} + 15))   # + teardown
+  done
+  # the whole guest is bounded: boot, every case up to its own timeout, power off
+  local limit=${TIMEOUT:-$((90 + sum))}
+  local qopts=(--no-setup --quiet-kernel --mem 256M --smp 1 --disks 4 --disk-size 256M
+               --timeout "$limit" --log "$logf" --overlay "$OV"
+               --env "CASE_TIMEOUT=$CASE_TIMEOUT")
+  [ -z "$append" ] || qopts+=(--append "$append")
+  [ "$QUIET" = 0 ] || qopts+=(--quiet)
+  log "booting a guest for $# case(s)${append:+ ($append)}, limit ${limit}s"
+  t=$(date +%s.%N)
+  "$HERE/run-guest.sh" "${qopts[@]}" - "$WORK/guest-cmd.sh" || grc=$?
+  T_GUEST=$(awk -v a="$T_GUEST" -v b="$(secs "$t")" 'BEGIN{printf "%.1f", a+b}')
+  N_BOOTS=$((N_BOOTS + 1))
+  LAST_GRC=$grc
+  tr -d '\r' < "$logf" > "$WORK/one-console.txt"
+  cat "$WORK/one-console.txt" >> "$WORK/console.txt"
+  cat "$logf" >> "$CONSOLE"
+  # the guest must have run to its end, and agree with its cases' results
+  local gsum fails
+  gsum=$(grep -m1 '^SUITE-SUMMARY' "$WORK/one-console.txt" || true)
+  fails=$(grep -cE '^CASE [^ ]+: FAIL' "$WORK/one-console.txt" || true)
+  if [ "$BOOT_ONLY" = 1 ]; then
+    [ "$grc" = 0 ] || { GUESTS_OK=0; echo "GUEST FAILED: exit status $grc ($logf)" >> "$WORK/guest-failures"; }
+  elif [ -z "$gsum" ] || { [ "$grc" != 0 ] && [ "$grc" != 1 ]; } ||
+       { [ "$fails" = 0 ] && [ "$grc" != 0 ]; } || { [ "$fails" != 0 ] && [ "$grc" = 0 ]; }; then
+    GUESTS_OK=0
+    echo "GUEST FAILED: exit status $grc${gsum:+, $gsum} ($logf)" >> "$WORK/guest-failures"
+  fi
+}
+
+if [ "$BOOT_ONLY" = 1 ]; then
+  boot_guest "$RESULTS/console-standard.log" ""
+else
+  [ ${#STANDARD[@]} -eq 0 ] || boot_guest "$RESULTS/console-standard.log" "" "${STANDARD[@]}"
+  for c in ${BARE[@]+"${BARE[@]}"}; do
+    boot_guest "$RESULTS/console-$c.log" "rg.modules=0 rg.configfs=0 rg.boot=bare" "$c"
+  done
+fi
+grc=$LAST_GRC
 
 # ------------------------------------------------------------ results
-tr -d '\r' < "$CONSOLE" > "$WORK/console.txt"
 # each case's part of the console, for reading one failure at a time
 awk -v dir="$RESULTS/cases" '
   /^=== CASE-BEGIN / { f = dir "/" $3 ".log" }
@@ -195,14 +238,7 @@ panic=$(grep -m1 -E 'Kernel panic|kernel BUG at|BUG: soft lockup' "$WORK/console
 boot=$(sed -n 's/^RG-READY uptime=\([0-9.]*\)s.*/\1/p' "$WORK/console.txt" | head -1)
 gsum=$(grep -m1 '^SUITE-SUMMARY' "$WORK/console.txt" || true)
 
-# the guest must have run to its end, and agree with what we counted
-guest_ok=1
-if [ "$BOOT_ONLY" = 1 ]; then
-  [ "$grc" = 0 ] || guest_ok=0
-elif [ -z "$gsum" ] || { [ "$grc" != 0 ] && [ "$grc" != 1 ]; } ||
-     { [ "$fail" = 0 ] && [ "$grc" != 0 ]; } || { [ "$fail" != 0 ] && [ "$grc" = 0 ]; }; then
-  guest_ok=0
-fi
+guest_ok=$GUESTS_OK
 
 # with --quiet nothing of the console was shown: show what explains a failure
 if [ "$QUIET" = 1 ]; then
@@ -225,9 +261,9 @@ fi
   [ -z "$panic" ] || echo "KERNEL PANIC/BUG: $panic"
   [ "$grc" != 124 ] || echo "GUEST TIMEOUT: killed after ${TIMEOUT}s"
   [ "$grc" != 125 ] || [ -n "$panic" ] || echo "GUEST DIED: no exit marker (QEMU failure?)"
-  [ "$guest_ok" = 1 ] || echo "GUEST FAILED: exit status $grc${gsum:+, $gsum}"
+  cat "$WORK/guest-failures"
   echo "ours: staged ${staged[*]:-none}; absent ${absent[*]:-none}"
-  echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, guest cycle ${T_GUEST}s (kernel to /init ${boot:-?}s guest clock), total $(secs "$T_START")s wall"
+  echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, $N_BOOTS guest boot(s) ${T_GUEST}s (kernel to /init ${boot:-?}s guest clock), total $(secs "$T_START")s wall"
   echo "console log: $CONSOLE; per-case logs: $RESULTS/cases/"
 } | tee "$RESULTS/summary.txt"
 # a guest that did not finish counts as a failure even when every case it

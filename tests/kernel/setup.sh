@@ -69,6 +69,7 @@ command -v gzip >/dev/null || need_pkgs+=(gzip)
 command -v flock >/dev/null || need_pkgs+=(util-linux)
 command -v timeout >/dev/null || need_pkgs+=(coreutils)
 command -v sha256sum >/dev/null || need_pkgs+=(coreutils)
+command -v depmod >/dev/null || need_pkgs+=(kmod)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing host packages: ${need_pkgs[*]}"
   # a fresh machine may have empty or stale apt lists: update and retry once
@@ -128,7 +129,7 @@ echo "$KPKG" > "$CACHE/kernel-pkg"
 # with the shared-library closure of their binaries (checked with ld.so
 # --list below: a missing library fails the build, so this list stays honest).
 PKGS=(
-  busybox-static ocfs2-tools strace
+  busybox-static ocfs2-tools strace bash coreutils kmod libkmod2 libssl3
   libc6 libgcc-s1 libaio1 libcmap4 libcorosync-common4 libqb100 libdlm3
   libcom-err2 libuuid1 libblkid1 libglib2.0-0 libpcre2-8-0 libffi8 libmount1
   libselinux1 zlib1g libreadline8 libtinfo6 libsystemd0 libcap2 libgcrypt20
@@ -202,11 +203,26 @@ done
 for b in sbin/mkfs.ocfs2 sbin/mount.ocfs2 sbin/o2cb sbin/o2cb_ctl sbin/ocfs2_hb_ctl sbin/mounted.ocfs2 usr/bin/strace; do
   [ -x "$ROOT/$b" ] || die "expected /$b in the guest, not found"
 done
+# The C init script (/etc/init.d/o2cb), so that o2cb.init's transcript can be compared
+# with it: it needs bash, GNU stat (`stat -f --printf`) and an LSB functions file to
+# source (it uses none of its functions for the o2cb stack).
+mkdir -p "$ROOT/etc/init.d" "$ROOT/lib/lsb"
+cp -a "$STAGE/etc/init.d/o2cb" "$ROOT/etc/init.d/o2cb"
+cp -a "$STAGE/bin/bash" "$ROOT/bin/bash"
+rm -f "$ROOT/bin/stat"; cp -a "$STAGE/usr/bin/stat" "$ROOT/bin/stat"
+echo "# stub: the o2cb init script sources this file" > "$ROOT/lib/lsb/init-functions"
+# kmod's modprobe, as on a real Debian system (busybox's `modprobe -r M` fails when a
+# dependency of M is still in use, even though it removed M).
+cp -a "$STAGE/bin/kmod" "$ROOT/bin/kmod"
+for t in modprobe rmmod insmod lsmod modinfo depmod; do
+  rm -f "$ROOT/sbin/$t" "$ROOT/bin/$t"; ln -s /bin/kmod "$ROOT/sbin/$t"
+done
+EXTRA_BINS="bin/bash usr/bin/stat bin/kmod"
 
 # shared libraries: closure via the staged dynamic loader
 LDSO="$STAGE/lib64/ld-linux-x86-64.so.2"
 LP="$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu"
-libs=$(for b in $OCFS2_BINS; do
+libs=$(for b in $OCFS2_BINS $EXTRA_BINS; do
          "$LDSO" --library-path "$LP" --list "$STAGE/$b"
        done | awk '/=> not found/{print "MISSING:"$1; next} /=> \//{print $3}' | sort -u)
 if echo "$libs" | grep -q '^MISSING:'; then
@@ -264,7 +280,12 @@ for p in "${order[@]}"; do
   cp "$MODDIR/$p" "$ROOT/lib/modules/$KVER/$p"
 done
 cp "$MODDIR/modules.order" "$MODDIR/modules.builtin" "$ROOT/lib/modules/$KVER/" 2>/dev/null || true
-"$BB" depmod -b "$ROOT" "$KVER"
+# kmod's depmod (the indexes kmod's modprobe needs); busybox's where kmod is missing
+if command -v depmod >/dev/null && depmod -V 2>/dev/null | grep -q kmod; then
+  depmod -b "$ROOT" "$KVER"
+else
+  "$BB" depmod -b "$ROOT" "$KVER"
+fi
 printf '%s\n' "${autoload_order[@]}" > "$ROOT/etc/rg-modules"
 
 # /init and small config files

@@ -7,9 +7,12 @@
 pub mod blkid;
 pub mod conffile;
 pub mod device;
+pub mod dlmfs;
 pub mod hostname;
 pub mod modules;
+pub mod mounts;
 pub mod paths;
+pub mod process;
 pub mod resolve;
 pub mod stack;
 

@@ -36,3 +36,32 @@ pub fn modprobe_remove(root: &SysRoot, module: &str) -> io::Result<bool> {
         .status()?
         .success())
 }
+
+/// A loaded module and how many users it has (`/proc/modules`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedModule {
+    pub name: String,
+    pub users: u32,
+}
+
+/// The modules `/proc/modules` lists.
+pub fn loaded_modules(root: &SysRoot) -> Vec<LoadedModule> {
+    std::fs::read_to_string(root.proc_modules())
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| {
+                    let mut f = l.split_whitespace();
+                    let name = f.next()?.to_string();
+                    let _size = f.next()?;
+                    let users = f.next()?.parse().ok()?;
+                    Some(LoadedModule { name, users })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The loaded module of that name, if any.
+pub fn loaded_module(root: &SysRoot, name: &str) -> Option<LoadedModule> {
+    loaded_modules(root).into_iter().find(|m| m.name == name)
+}

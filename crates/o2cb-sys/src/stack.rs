@@ -111,3 +111,40 @@ pub fn configfs_mount(root: &SysRoot) -> Option<PathBuf> {
                     .is_ok_and(|s| s.filesystem_type().0 == CONFIGFS_MAGIC))
     })
 }
+
+/// Selects the active stack (`/sys/fs/ocfs2/cluster_stack`), as the init script does:
+/// the label and a newline.
+pub fn set_cluster_stack(root: &SysRoot, label: &str) -> std::io::Result<()> {
+    fs::write(root.cluster_stack(), format!("{label}\n"))
+}
+
+/// The stack plugins the stack glue has loaded (`loaded_cluster_plugins`).
+pub fn loaded_plugins(root: &SysRoot) -> Vec<String> {
+    fs::read_to_string(root.loaded_cluster_plugins())
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Whether the stack glue is loaded (its sysfs files exist).
+pub fn stack_glue_loaded(root: &SysRoot) -> bool {
+    root.loaded_cluster_plugins().exists()
+}
+
+/// The node numbers o2hb sees alive (`/sys/kernel/debug/o2hb/livenodes`), as it prints them.
+pub fn live_nodes(root: &SysRoot) -> Option<String> {
+    fs::read_to_string(root.o2hb_livenodes())
+        .ok()
+        .map(|s| s.trim_end_matches('\n').to_string())
+}
+
+/// `/var/lock/subsys/o2cb`, kept where the system has `/var/lock/subsys` (Red Hat style init).
+pub fn touch_subsys_lock(root: &SysRoot) {
+    let dir = root.lock_subsys_dir();
+    if dir.is_dir() {
+        let _ = fs::File::create(dir.join("o2cb"));
+    }
+}
+
+pub fn remove_subsys_lock(root: &SysRoot) {
+    let _ = fs::remove_file(root.lock_subsys_dir().join("o2cb"));
+}

@@ -1,7 +1,8 @@
-//! The o2cb tools' commands: the `o2cb` tool and (later) the init logic. The binaries are
+//! The o2cb tools' commands: the `o2cb` tool and the init logic (`o2cb.init`). The binaries are
 //! thin wrappers that hand `argv` and the real stdout/stderr to [`tool::run`].
 
 pub mod context;
+pub mod init;
 pub mod tool;
 
 use std::ffi::OsString;

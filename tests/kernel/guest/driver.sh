@@ -22,6 +22,8 @@
 #                                any missing -> SKIP without running it
 #   # timeout: 120              seconds before the case is killed (FAIL);
 #                                default $RG_CASE_TIMEOUT or 180
+#   # boot: bare                 run in a guest of its own in which no module is
+#                                loaded and configfs is not mounted (run-suite.sh)
 set -u   # not -e: the driver must outlive anything a case or a teardown does
 KT=/kt
 # shellcheck source=SCRIPTDIR/../lib.sh
@@ -73,12 +75,18 @@ done
 dmesg -c > /dev/null   # boot messages are not any case's
 
 PASS=0 FAIL=0 SKIP=0
+# A bare boot (rg.boot=bare: no modules, no configfs) is the clean state its one case
+# starts from; after the case the usual state is restored and checked.
+FRESH_BARE=0
+[ "${RG_BOOT:-}" = bare ] && FRESH_BARE=1
 run_case() {
   name=$1 f=$KT/cases/$1.sh
   echo
   echo "=== CASE-BEGIN $name"
   t0=$(now) result='' reason=''
-  if ! state_clean > "$WORKROOT/.dirty" 2>&1; then
+  if [ "$FRESH_BARE" = 1 ]; then
+    FRESH_BARE=0
+  elif ! state_clean > "$WORKROOT/.dirty" 2>&1; then
     teardown_all 2>&1 | sed 's/^/  teardown: /'
     if ! state_clean > "$WORKROOT/.dirty" 2>&1; then
       result=FAIL reason="not run: no clean state to start from ($(cat "$WORKROOT/.dirty"))"
