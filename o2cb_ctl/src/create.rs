@@ -227,7 +227,7 @@ fn install_node(
         number: node.number,
         ip_address: node.ip_address,
         ip_port: node.ip_port,
-        local: o2cb_sys::hostname::node_is_local(&node.name, &hostname),
+        local: cluster_conf::node_is_local(&node.name, &hostname),
     };
     let mut io = RealConfigfs::new(stack.configfs.clone());
     let current = read_cluster(&mut io, &cluster_name).map_err(|e| fail(ctx, &e))?;

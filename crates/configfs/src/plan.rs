@@ -306,7 +306,7 @@ pub fn desired_cluster_with(
                 number: n.number,
             });
         }
-        let local = o2cb_sys::hostname::node_is_local(&n.name, hostname);
+        let local = cluster_conf::node_is_local(&n.name, hostname);
         if local {
             if let Some(other) = nodes.iter().find(|o| o.local) {
                 errors.push(PlanError::SeveralLocalNodes {
