@@ -101,7 +101,7 @@ fn undo(io: &mut dyn ConfigfsIo, done: &[&Step]) -> Vec<String> {
             Undo::Rmdir(p) => io.rmdir(p),
             Undo::Mkdir(p) => io.mkdir(p),
             Undo::Write { path, value } => io.write(path, value),
-            Undo::RestoreNode { .. } => {
+            Undo::RestoreNode { .. } | Undo::RestoreFsMember { .. } => {
                 restore.push(*step);
                 Ok(())
             }
@@ -111,6 +111,15 @@ fn undo(io: &mut dyn ConfigfsIo, done: &[&Step]) -> Vec<String> {
         }
     }
     for step in restore.into_iter().rev() {
+        if let Undo::RestoreFsMember { member, filesystem } = &step.undo {
+            if let Err(e) = crate::perfs::restore_member(io, filesystem, member) {
+                problems.push(format!(
+                    "restoring member {} of filesystem {filesystem}: {e}",
+                    member.name
+                ));
+            }
+            continue;
+        }
         let Undo::RestoreNode { cluster, node } = &step.undo else {
             continue;
         };
@@ -239,6 +248,53 @@ fn explain(io: &mut dyn ConfigfsIo, step: &Step, error: &io::Error) -> StepFailu
                 (attr, _) => format!("cannot set {attr} to {value}: {error}"),
             }
         }
+        (Op::Write { path, value }, Subject::FsMember { filesystem, node }) => {
+            let value = String::from_utf8_lossy(value).into_owned();
+            let clash = |io: &mut dyn ConfigfsIo, attr: &str| -> Option<String> {
+                let state = crate::perfs::read_filesystem(io, filesystem).ok()??;
+                state
+                    .members
+                    .iter()
+                    .find(|m| {
+                        m.name != *node
+                            && match attr {
+                                "ipv4_address" => m.ip_address == value,
+                                "slot" => m.slot.to_string() == value,
+                                "local" => m.local,
+                                _ => false,
+                            }
+                    })
+                    .map(|m| m.name.to_string())
+            };
+            match (attr_of(path), e) {
+                ("ipv4_address", Some(Errno::EEXIST)) => match clash(io, "ipv4_address") {
+                    Some(o) => format!("ip {value} is already used by member {o} of this filesystem"),
+                    None => format!("ip {value} is already used by another member"),
+                },
+                ("slot", Some(Errno::EEXIST)) => match clash(io, "slot") {
+                    Some(o) => format!("slot {value} is already used by member {o}"),
+                    None => format!("slot {value} is already used by another member"),
+                },
+                ("slot", Some(Errno::ERANGE)) => format!("slot {value} is out of range"),
+                ("local", Some(Errno::EBUSY)) => match clash(io, "local") {
+                    Some(o) => format!("cannot be this host's member: {o} already is"),
+                    None => "cannot be this host's member: another member already is".to_string(),
+                },
+                ("active", Some(Errno::EINVAL)) => {
+                    "cannot be activated: it is not this host's member, or its heartbeat is not running".to_string()
+                }
+                (attr, Some(Errno::EBUSY)) => format!("{attr} is already set and cannot change"),
+                (attr, _) => format!("cannot set {attr} to {value}: {error}"),
+            }
+        }
+        (Op::Rmdir(_), Subject::FsMember { node, .. }) => match e {
+            Some(Errno::EBUSY) => format!("cannot remove member {node}: it is active (deactivate it first)"),
+            _ => format!("cannot remove it: {error}"),
+        },
+        (Op::Mkdir(_), Subject::FsMember { .. }) => match e {
+            Some(Errno::ENAMETOOLONG) => "the name is too long; the kernel accepts at most 64 bytes".to_string(),
+            _ => format!("cannot create it: {error}"),
+        },
         (Op::Write { path, value }, _) => {
             let value = String::from_utf8_lossy(value).into_owned();
             match (attr_of(path), e) {

@@ -16,12 +16,17 @@
 mod apply;
 mod io;
 mod name;
+mod perfs;
 mod plan;
 mod state;
 
 pub use apply::{apply, errno_name, ApplyError, StepFailure};
 pub use io::{ConfigfsIo, RealConfigfs};
 pub use name::{ConfigfsName, NameError, NameKind};
+pub use perfs::{
+    filesystem_name, perfs_paths, plan_fs_active, plan_fs_register, plan_fs_unregister,
+    read_filesystem, FsDesired, FsMemberDesired, FsMemberState, FsState,
+};
 pub use plan::{
     desired_cluster, desired_cluster_with, plan_add_node, plan_online, plan_register,
     plan_register_with, plan_start_region, plan_stop_region, plan_timeouts, plan_unregister,

@@ -67,6 +67,11 @@ pub enum Undo {
     },
     /// Write back an attribute's old value.
     Write { path: PathBuf, value: Vec<u8> },
+    /// Put back a filesystem member (per-fs layout) that was removed.
+    RestoreFsMember {
+        member: crate::perfs::FsMemberState,
+        filesystem: ConfigfsName,
+    },
 }
 
 /// What a step is about, for messages.
@@ -81,6 +86,11 @@ pub enum Subject {
         cluster: ConfigfsName,
         region: ConfigfsName,
     },
+    /// A member of a filesystem in the per-fs layout.
+    FsMember {
+        filesystem: ConfigfsName,
+        node: ConfigfsName,
+    },
 }
 
 impl fmt::Display for Subject {
@@ -89,6 +99,9 @@ impl fmt::Display for Subject {
             Subject::Cluster(c) => write!(f, "cluster {c}"),
             Subject::Node { node, .. } => write!(f, "node {node}"),
             Subject::Region { region, .. } => write!(f, "heartbeat region {region}"),
+            Subject::FsMember { filesystem, node } => {
+                write!(f, "filesystem {filesystem}, node {node}")
+            }
         }
     }
 }

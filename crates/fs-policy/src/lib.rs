@@ -35,7 +35,11 @@ pub struct FsAllocation {
 fn slots_cluster(config: &Config, name: &[u8]) -> Option<slots::Cluster> {
     config.cluster(name).map(|c| slots::Cluster {
         name: c.name.to_vec(),
-        nodes: c.nodes.iter().map(|n| (n.name.to_vec(), n.number)).collect(),
+        nodes: c
+            .nodes
+            .iter()
+            .map(|n| (n.name.to_vec(), n.number))
+            .collect(),
     })
 }
 
@@ -114,20 +118,48 @@ pub struct VolumeFacts {
 /// Why this host may not mount the filesystem as configured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("{fs}: this host ({host}) is not a member; its members are {}", list(members))]
-    NotAMember { fs: FsName, host: String, members: Vec<String> },
+    #[error(
+        "{fs}: this host ({host}) is not a member; its members are {}",
+        list(members)
+    )]
+    NotAMember {
+        fs: FsName,
+        host: String,
+        members: Vec<String>,
+    },
     #[error("{fs}: no node of cluster {cluster} matches this host's name ({host})")]
-    NoLocalNode { fs: FsName, cluster: String, host: String },
+    NoLocalNode {
+        fs: FsName,
+        cluster: String,
+        host: String,
+    },
     #[error(
         "{fs}: node {node} is to use {wanted} for this filesystem, but the classic o2cb kernel gives a node one address for all filesystems ({registered}); remove the override or use the per-fs layout"
     )]
-    NetworkOverride { fs: FsName, node: String, wanted: String, registered: String },
+    NetworkOverride {
+        fs: FsName,
+        node: String,
+        wanted: String,
+        registered: String,
+    },
     #[error("{fs}: cluster.conf says {configured} slots, the volume has {on_disk}")]
-    SlotCountMismatch { fs: FsName, configured: u16, on_disk: u16 },
+    SlotCountMismatch {
+        fs: FsName,
+        configured: u16,
+        on_disk: u16,
+    },
     #[error("{fs}: cluster.conf says label {configured:?}, the volume's is {on_disk:?}")]
-    LabelMismatch { fs: FsName, configured: String, on_disk: String },
+    LabelMismatch {
+        fs: FsName,
+        configured: String,
+        on_disk: String,
+    },
     #[error("{fs}: cluster.conf puts it in cluster {configured}, the volume says {on_disk}")]
-    ClusterMismatch { fs: FsName, configured: String, on_disk: String },
+    ClusterMismatch {
+        fs: FsName,
+        configured: String,
+        on_disk: String,
+    },
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Slots(Vec<SlotError>),
 }
@@ -212,7 +244,11 @@ pub fn mount_policy(
     let host = hostname.to_str_lossy().into_owned();
     if let (Some(configured), Some(on_disk)) = (fs.slots, volume.max_slots) {
         if configured != on_disk {
-            return Err(PolicyError::SlotCountMismatch { fs: name, configured, on_disk });
+            return Err(PolicyError::SlotCountMismatch {
+                fs: name,
+                configured,
+                on_disk,
+            });
         }
     }
     if let (Some(configured), Some(on_disk)) = (&fs.label, &volume.label) {
@@ -249,7 +285,11 @@ pub fn mount_policy(
         return Err(PolicyError::NotAMember {
             fs: name,
             host: format!("node {}", local.name.to_str_lossy()),
-            members: fs.members.iter().map(|m| m.node.to_str_lossy().into_owned()).collect(),
+            members: fs
+                .members
+                .iter()
+                .map(|m| m.node.to_str_lossy().into_owned())
+                .collect(),
         });
     };
     if layout == Layout::Classic {
@@ -274,6 +314,87 @@ pub fn mount_policy(
         node: local.name.clone(),
         slot,
     })
+}
+
+/// A member of a filesystem as the per-fs kernel layout registers it: its network for
+/// this filesystem (the override, else the node's own), its slot, and whether it is this
+/// host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRegistration {
+    pub node: BString,
+    pub ip_address: Ipv4Addr,
+    pub ip_port: u32,
+    pub slot: u16,
+    pub local: bool,
+}
+
+/// Why a filesystem cannot be registered in the per-fs layout.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("filesystem {0} is not in cluster.conf")]
+    Unknown(FsUuid),
+    #[error(
+        "{0}: the slot count is not known (add `slots = N` to its stanza, or give the device)"
+    )]
+    NoSlotCount(FsName),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+/// Every member of a filesystem with its slot (allocated if needed) and network, for the
+/// per-fs layout. A filesystem without `filesystem_node:` stanzas has every node of its
+/// cluster as a member.
+pub fn registrations(
+    config: &Config,
+    uuid: FsUuid,
+    hostname: &[u8],
+    slot_count: Option<u16>,
+) -> Result<Vec<MemberRegistration>, RegistrationError> {
+    let fs = config
+        .filesystem(uuid)
+        .ok_or(RegistrationError::Unknown(uuid))?;
+    let name = FsName::of(fs);
+    let count = slot_count
+        .or(fs.slots)
+        .ok_or_else(|| RegistrationError::NoSlotCount(name.clone()))?;
+    // Without members every node of the cluster is one, placed like pinned-free members.
+    let mut fs = fs.clone();
+    let cluster = config.cluster(&fs.cluster);
+    if fs.members.is_empty() {
+        if let Some(c) = cluster {
+            fs.members = c
+                .nodes
+                .iter()
+                .map(|n| cluster_conf::FilesystemMember {
+                    node: n.name.clone(),
+                    slot: None,
+                    ip_address: None,
+                    ip_port: None,
+                    stanza: fs.stanza,
+                })
+                .collect();
+        }
+    }
+    let map = match allocate_one(config, &fs, Some(count)).result {
+        Some(Ok(Placement::Members(map))) => map,
+        Some(Ok(Placement::AnyNode)) | None => return Ok(Vec::new()),
+        Some(Err(errors)) => return Err(PolicyError::Slots(errors).into()),
+    };
+    let cluster = cluster.expect("allocation succeeded, so the cluster exists");
+    Ok(fs
+        .members
+        .iter()
+        .filter_map(|m| {
+            let node = cluster.node(&m.node)?;
+            Some(MemberRegistration {
+                node: m.node.clone(),
+                ip_address: m.ip_address.unwrap_or(node.ip_address),
+                ip_port: m.ip_port.map_or(node.ip_port, u32::from),
+                slot: map.slot_of(&m.node)?,
+                local: node_is_local(&m.node, hostname),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -30,6 +30,31 @@ pub fn volume_uuid(path: &Path) -> Result<String, VolumeError> {
     Ok(volume.superblock().uuid().to_string())
 }
 
+/// What a volume's superblock says about it, for checking it against cluster.conf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeFacts {
+    /// 32 upper-case hex digits.
+    pub uuid: String,
+    /// Up to 64 bytes, without the NUL padding.
+    pub label: Vec<u8>,
+    pub max_slots: u16,
+    /// The on-disk cluster name, for volumes that carry cluster information.
+    pub cluster: Option<Vec<u8>>,
+}
+
+/// Reads a device's or image's superblock (read-only, heartbeat-only volumes allowed).
+pub fn volume_facts(path: &Path) -> Result<VolumeFacts, VolumeError> {
+    let file = File::open(path).map_err(VolumeError::Open)?;
+    let volume = Volume::open(file, OpenOptions::new().allow_heartbeat_device(true))?;
+    let sb = volume.superblock();
+    Ok(VolumeFacts {
+        uuid: sb.uuid().to_string(),
+        label: sb.label().as_bytes().to_vec(),
+        max_slots: sb.max_slots(),
+        cluster: sb.cluster_info().map(|c| c.cluster().to_vec()),
+    })
+}
+
 // BLKSSZGET: the logical sector size of a block device.
 nix::ioctl_read_bad!(blksszget, 0x1268, libc::c_int);
 

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod init;
+pub mod json;
 pub mod tool;
 
 use std::ffi::OsString;

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use cluster_conf::{Document, Severity};
+use cluster_conf::{Diagnostic, Document, Severity};
 use o2cb_sys::conffile::read_optional;
 
 use super::{Outcome, Session};
@@ -31,15 +31,31 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
         }
     };
     let doc = Document::parse(bytes);
-    let report = doc.render_diagnostics(&shown, |_| true);
+    let mut all: Vec<Diagnostic> = doc.diagnostics().to_vec();
+    // The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
+    // are not nodes of the cluster.
+    if !doc.has_any_errors() {
+        for allocation in fs_policy::allocate(doc.config()) {
+            if let Some(Err(problems)) = allocation.result {
+                for p in problems {
+                    all.push(Diagnostic::extension(
+                        doc.stanza_span(allocation.stanza),
+                        p.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    all.sort_by_key(|d| d.span.start);
+    let index = doc.line_index();
+    let mut report = String::new();
+    for d in &all {
+        report.push_str(&doc.locate(&index, &shown, d).to_string());
+        report.push('\n');
+    }
     ctx.print(report.as_bytes());
-    let errors = doc
-        .diagnostics()
-        .iter()
-        .filter(|d| d.severity.is_error())
-        .count();
-    let warnings = doc
-        .diagnostics()
+    let errors = all.iter().filter(|d| d.severity.is_error()).count();
+    let warnings = all
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();

@@ -17,6 +17,7 @@ mod check;
 pub mod cluster;
 mod commands;
 mod config;
+pub mod filesystem;
 mod list;
 
 pub use config::{LoadFailure, Session};
@@ -217,6 +218,41 @@ pub static COMMANDS: &[Command] = &[
         "Checks a cluster configuration file and reports every problem.",
         Access::Own,
         check::check,
+    ),
+    ours(
+        "add-filesystem",
+        "[--label <label>] [--slots <n>] <clustername> <uuid>|<device>",
+        "Adds a filesystem, run as a cluster of its own, to the config file.",
+        Access::Modify,
+        filesystem::add_filesystem,
+    ),
+    ours(
+        "remove-filesystem",
+        "<uuid>|<device>",
+        "Removes a filesystem and its members from the config file.",
+        Access::Modify,
+        filesystem::remove_filesystem,
+    ),
+    ours(
+        "add-filesystem-node",
+        "[--slot <n>] [--ip <ip>] [--port <port>] <uuid>|<device> <nodename>",
+        "Makes a node a member of a filesystem; allocates and records its slot.",
+        Access::Modify,
+        filesystem::add_filesystem_node,
+    ),
+    ours(
+        "remove-filesystem-node",
+        "<uuid>|<device> <nodename>",
+        "Removes a node from a filesystem's members.",
+        Access::Modify,
+        filesystem::remove_filesystem_node,
+    ),
+    ours(
+        "list-filesystems",
+        "[--oneline|--json] [<clustername>]",
+        "Lists the filesystems and their members in the config file.",
+        Access::Read,
+        filesystem::list_filesystems,
     ),
 ];
 
