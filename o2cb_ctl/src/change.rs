@@ -148,7 +148,7 @@ fn go_online(
         );
         return Err(Status::Invalid.code());
     }
-    let mut io = RealConfigfs::new(stack.configfs.clone());
+    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     let current = if registered.contains(&desired.name) {
         read_cluster(&mut io, &desired.name).ok()
@@ -183,7 +183,7 @@ fn go_offline(
         message(ctx, e);
         Status::Invalid.code()
     })?;
-    let mut io = RealConfigfs::new(stack.configfs.clone());
+    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     if !registered.contains(&cluster) {
         return Ok(());

@@ -64,7 +64,7 @@ fn create_cluster_dir(
         message(ctx, e);
         Status::Invalid.code()
     })?;
-    let mut io = RealConfigfs::new(stack.configfs.clone());
+    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
     let path = paths::cluster(&cluster);
     if configfs::ConfigfsIo::exists(&mut io, &path) {
         return Ok(());
@@ -229,7 +229,7 @@ fn install_node(
         ip_port: node.ip_port,
         local: cluster_conf::node_is_local(&node.name, &hostname),
     };
-    let mut io = RealConfigfs::new(stack.configfs.clone());
+    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
     let current = read_cluster(&mut io, &cluster_name).map_err(|e| fail(ctx, &e))?;
     if let Err(e) = apply(&mut io, &plan_add_node(&cluster_name, &desired, &current)) {
         return Err(fail(ctx, &e));

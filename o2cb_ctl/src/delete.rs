@@ -102,7 +102,7 @@ fn uninstall_node(
     };
     let cluster = ConfigfsName::new(NameKind::Cluster, cluster).map_err(|e| fail(ctx, &e))?;
     let node = ConfigfsName::new(NameKind::Node, node).map_err(|e| fail(ctx, &e))?;
-    let mut io = RealConfigfs::new(stack.configfs.clone());
+    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     if !registered.contains(&cluster) {
         return Ok(());

@@ -287,6 +287,15 @@ fn explain(io: &mut dyn ConfigfsIo, step: &Step, error: &io::Error) -> StepFailu
                 (attr, _) => format!("cannot set {attr} to {value}: {error}"),
             }
         }
+        (Op::Mkdir(_), Subject::Filesystem(_)) => match e {
+            Some(Errno::ENOENT | Errno::ENOTDIR | Errno::EPERM) => "this kernel has no per-filesystem layout (no cluster/ocfs2 in configfs); set O2CB_FS_LAYOUT=classic in the o2cb settings file".to_string(),
+            Some(Errno::EEXIST) => "it is already registered".to_string(),
+            _ => format!("cannot create it: {error}"),
+        },
+        (Op::Rmdir(_), Subject::Filesystem(_)) => match e {
+            Some(Errno::ENOTEMPTY | Errno::EBUSY) => "it still has members".to_string(),
+            _ => format!("cannot remove it: {error}"),
+        },
         (Op::Rmdir(_), Subject::FsMember { node, .. }) => match e {
             Some(Errno::EBUSY) => format!("cannot remove member {node}: it is active (deactivate it first)"),
             _ => format!("cannot remove it: {error}"),

@@ -24,15 +24,30 @@ pub trait ConfigfsIo {
     fn exists(&mut self, path: &Path) -> bool;
 }
 
-/// The real configfs.
+/// The real configfs — or, under a test root (`O2CB_SYSROOT`), a plain directory tree
+/// standing in for it: there attribute files are created by their first write (with their
+/// directory) and removed with their directory, as configfs shows them. The kernel's rules
+/// are not emulated; tests of those use the models in `tests/`.
 #[derive(Debug, Clone)]
 pub struct RealConfigfs {
     root: PathBuf,
+    plain_tree: bool,
 }
 
 impl RealConfigfs {
     pub fn new(root: PathBuf) -> RealConfigfs {
-        RealConfigfs { root }
+        RealConfigfs {
+            root,
+            plain_tree: false,
+        }
+    }
+
+    /// The configfs of a system root: the real one for `/`, a plain tree otherwise.
+    pub fn for_root(root: PathBuf, real_system: bool) -> RealConfigfs {
+        RealConfigfs {
+            root,
+            plain_tree: !real_system,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -46,15 +61,59 @@ impl RealConfigfs {
 
 impl ConfigfsIo for RealConfigfs {
     fn mkdir(&mut self, path: &Path) -> io::Result<()> {
-        fs::DirBuilder::new().mode(0o755).create(self.full(path))
+        let full = self.full(path);
+        if self.plain_tree && full.exists() {
+            return Err(io::Error::from_raw_os_error(
+                nix::errno::Errno::EEXIST as i32,
+            ));
+        }
+        fs::DirBuilder::new()
+            .mode(0o755)
+            .recursive(self.plain_tree)
+            .create(full)
     }
 
     fn rmdir(&mut self, path: &Path) -> io::Result<()> {
-        fs::remove_dir(self.full(path))
+        let full = self.full(path);
+        if self.plain_tree {
+            for entry in fs::read_dir(&full)? {
+                let entry = entry?;
+                if entry.file_type()?.is_file() {
+                    fs::remove_file(entry.path())?;
+                } else if entry.file_name() != "heartbeat" && entry.file_name() != "node" {
+                    return Err(io::Error::from_raw_os_error(
+                        nix::errno::Errno::ENOTEMPTY as i32,
+                    ));
+                } else {
+                    // Default groups go with their parent, as in configfs, once empty of items.
+                    let sub = entry.path();
+                    if fs::read_dir(&sub)?
+                        .flatten()
+                        .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    {
+                        return Err(io::Error::from_raw_os_error(
+                            nix::errno::Errno::ENOTEMPTY as i32,
+                        ));
+                    }
+                    fs::remove_dir_all(sub)?;
+                }
+            }
+        }
+        fs::remove_dir(full)
     }
 
     fn write(&mut self, path: &Path, value: &[u8]) -> io::Result<()> {
-        let mut f = OpenOptions::new().write(true).open(self.full(path))?;
+        let full = self.full(path);
+        if self.plain_tree {
+            if let Some(dir) = full.parent() {
+                fs::create_dir_all(dir)?;
+            }
+        }
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(self.plain_tree)
+            .truncate(self.plain_tree)
+            .open(full)?;
         // configfs takes one store per write call: a short write would be a second store.
         let n = f.write(value)?;
         if n != value.len() {

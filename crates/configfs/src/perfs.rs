@@ -123,7 +123,11 @@ pub fn read_filesystem(
             ip_port: read_u32(io, &perfs_paths::node_attr(uuid, &name, "ipv4_port"))?,
             slot: read_u32(io, &perfs_paths::node_attr(uuid, &name, "slot"))?,
             local: read_u32(io, &perfs_paths::node_attr(uuid, &name, "local"))? != 0,
-            active: read_u32(io, &perfs_paths::node_attr(uuid, &name, "active"))? != 0,
+            // `active` is the cluster manager's; a member it never touched is inactive.
+            active: {
+                let path = perfs_paths::node_attr(uuid, &name, "active");
+                io.exists(&path) && read_u32(io, &path)? != 0
+            },
             name,
         });
     }
@@ -283,7 +287,7 @@ pub fn plan_fs_unregister(current: &FsState) -> Plan {
     plan.steps.push(Step {
         op: Op::Rmdir(perfs_paths::filesystem(&current.uuid)),
         undo: Undo::Mkdir(perfs_paths::filesystem(&current.uuid)),
-        subject: Subject::Cluster(current.uuid.clone()),
+        subject: Subject::Filesystem(current.uuid.clone()),
         may_fail: false,
     });
     plan

@@ -86,6 +86,8 @@ pub enum Subject {
         cluster: ConfigfsName,
         region: ConfigfsName,
     },
+    /// A filesystem's directory in the per-fs layout.
+    Filesystem(ConfigfsName),
     /// A member of a filesystem in the per-fs layout.
     FsMember {
         filesystem: ConfigfsName,
@@ -99,6 +101,7 @@ impl fmt::Display for Subject {
             Subject::Cluster(c) => write!(f, "cluster {c}"),
             Subject::Node { node, .. } => write!(f, "node {node}"),
             Subject::Region { region, .. } => write!(f, "heartbeat region {region}"),
+            Subject::Filesystem(uuid) => write!(f, "filesystem {uuid}"),
             Subject::FsMember { filesystem, node } => {
                 write!(f, "filesystem {filesystem}, node {node}")
             }

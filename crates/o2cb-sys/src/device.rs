@@ -95,3 +95,32 @@ pub fn heartbeat_region(path: &Path) -> Result<DeviceRegion, VolumeError> {
         blocks: region.blocks(),
     })
 }
+
+/// The block devices holding the volumes with these UUIDs (32 upper-case hex digits):
+/// found through libblkid on a real system, among the files under `<root>/dev` under a test
+/// root, and confirmed by reading each candidate's superblock. The first match wins.
+pub fn find_volumes(
+    root: &crate::SysRoot,
+    uuids: &[&str],
+) -> std::collections::HashMap<String, std::path::PathBuf> {
+    let candidates: Vec<std::path::PathBuf> = if root.is_real_root() {
+        crate::blkid::ocfs2_devices()
+            .into_iter()
+            .filter(|d| uuids.contains(&d.uuid.as_str()))
+            .map(|d| d.path)
+            .collect()
+    } else {
+        std::fs::read_dir(root.dev())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    let mut found = std::collections::HashMap::new();
+    for path in candidates {
+        if let Ok(uuid) = volume_uuid(&path) {
+            if uuids.contains(&uuid.as_str()) {
+                found.entry(uuid).or_insert(path);
+            }
+        }
+    }
+    found
+}

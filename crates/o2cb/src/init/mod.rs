@@ -436,7 +436,7 @@ impl Init<'_, '_> {
     }
 
     fn configfs(&self) -> RealConfigfs {
-        RealConfigfs::new(self.configfs_path())
+        RealConfigfs::for_root(self.configfs_path(), self.root().is_real_root())
     }
 
     /// 2 online, 0 not online, 1 error — the script's `check_online`.
@@ -991,6 +991,7 @@ fn describe_users(users: &[process::Process]) -> String {
 }
 
 mod configure;
+pub use configure::CONFIGURE_OPTIONS;
 
 /// Runs `o2cb.init ACTION [CLUSTER]` and returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {

@@ -27,7 +27,7 @@ use crate::context::Context;
 fn init(ctx: &mut Context<'_>, load_modules: bool) -> Option<(StackInfo, RealConfigfs)> {
     match init_classic(&ctx.root, load_modules) {
         Ok(info) => {
-            let io = RealConfigfs::new(info.configfs.clone());
+            let io = RealConfigfs::for_root(info.configfs.clone(), ctx.root.is_real_root());
             Some((info, io))
         }
         Err(e) => {
@@ -248,32 +248,18 @@ pub fn cluster_status(
     }
 }
 
-/// Finds the device of every region: through libblkid on a real system, among the files
-/// under `<root>/dev` under a test root. Devices are confirmed by reading their superblock.
+/// Finds the device of every region and reads its heartbeat parameters.
 fn region_devices(
     ctx: &Context<'_>,
     regions: &[&str],
 ) -> HashMap<String, (PathBuf, o2cb_sys::device::DeviceRegion)> {
-    let candidates: Vec<PathBuf> = if ctx.root.is_real_root() {
-        o2cb_sys::blkid::ocfs2_devices()
-            .into_iter()
-            .filter(|d| regions.contains(&d.uuid.as_str()))
-            .map(|d| d.path)
-            .collect()
-    } else {
-        std::fs::read_dir(ctx.root.dev())
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default()
-    };
-    let mut found = HashMap::new();
-    for path in candidates {
-        if let Ok(region) = o2cb_sys::device::heartbeat_region(&path) {
-            if regions.contains(&region.uuid.as_str()) && !found.contains_key(&region.uuid) {
-                found.insert(region.uuid.clone(), (path, region));
-            }
-        }
-    }
-    found
+    o2cb_sys::device::find_volumes(&ctx.root, regions)
+        .into_iter()
+        .filter_map(|(uuid, path)| {
+            let region = o2cb_sys::device::heartbeat_region(&path).ok()?;
+            Some((uuid, (path, region)))
+        })
+        .collect()
 }
 
 pub fn start_heartbeat(

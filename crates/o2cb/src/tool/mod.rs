@@ -18,9 +18,12 @@ pub mod cluster;
 mod commands;
 mod config;
 pub mod filesystem;
+pub mod fsctl;
 mod list;
 
+pub use commands::ADD_NODE_OPTIONS;
 pub use config::{LoadFailure, Session};
+pub use list::LIST_OPTIONS;
 
 /// The implementation's version, and the reference release whose behaviour it reproduces.
 pub const REFERENCE_VERSION: &str = "1.8.9";
@@ -253,6 +256,27 @@ pub static COMMANDS: &[Command] = &[
         "Lists the filesystems and their members in the config file.",
         Access::Read,
         filesystem::list_filesystems,
+    ),
+    ours(
+        "fs-activate",
+        "<uuid>|<device>",
+        "Makes this node active for a filesystem (for cluster managers; exit 2 if misconfigured).",
+        Access::Read,
+        fsctl::fs_activate,
+    ),
+    ours(
+        "fs-deactivate",
+        "<uuid>|<device>",
+        "Makes this node inactive for a filesystem (refused while it is mounted here).",
+        Access::Read,
+        fsctl::fs_deactivate,
+    ),
+    ours(
+        "fs-status",
+        "<uuid>|<device>",
+        "Exits 0 if this node is active for the filesystem, 3 if not, 2 if misconfigured.",
+        Access::Read,
+        fsctl::fs_status,
     ),
 ];
 
