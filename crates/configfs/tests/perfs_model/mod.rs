@@ -356,6 +356,10 @@ impl ConfigfsIo for PerFsModel {
             ["cluster", "ocfs2", uuid, node] => self
                 .fs(uuid)
                 .is_some_and(|f| f.members.iter().any(|m| m.name == *node)),
+            ["cluster", "ocfs2", uuid, node, attr] => {
+                matches!(*attr, "ipv4_address" | "ipv4_port" | "slot" | "local" | "active")
+                    && self.fs(uuid).is_some_and(|f| f.members.iter().any(|m| m.name == *node))
+            }
             _ => false,
         }
     }
