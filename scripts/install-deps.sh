@@ -6,8 +6,9 @@
 #   qemu-system-x86            the real-kernel test suite
 #   valgrind hyperfine         the speed comparison script
 #   mandoc                     man page lint
+#   resource-agents libxml2-utils  ocf-tester for the OCF resource agent
 set -euo pipefail
-packages=(libblkid-dev libclang-dev ocfs2-tools kmod qemu-system-x86 valgrind hyperfine mandoc strace)
+packages=(libblkid-dev libclang-dev ocfs2-tools kmod qemu-system-x86 valgrind hyperfine mandoc strace resource-agents libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -14,6 +14,8 @@ for a in "$@"; do
 done
 cargo test --workspace --all-targets --release
 cargo test --workspace --doc --release
+# The OCF resource agent under Debian's ocf-tester (with the o2cb the tests just built).
+tests/ocf/run-ocf-tester.sh "$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/o2cb"
 if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
     tests/kernel/run-suite.sh --quiet
 fi
