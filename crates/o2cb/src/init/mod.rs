@@ -918,6 +918,83 @@ impl Init<'_, '_> {
         true
     }
 
+    /// `status --json`: the same facts as `status`, as a JSON document (docs/json.md); the
+    /// exit status is the same.
+    fn status_json(&mut self, arg: Option<&str>) -> Flow {
+        use crate::json::{DriverStatus, InitCluster, InitStatus, RegionStatus};
+        let plugin = self.select_plugin()?;
+        let configfs = self.configfs_path();
+        let dlm = self.root().dlmfs_mount_point();
+        let mut report = InitStatus {
+            schema: crate::json::SCHEMA_VERSION,
+            configfs: DriverStatus {
+                loaded: mounts::filesystem_known(self.root(), "configfs"),
+                mounted: mounts::is_mounted(self.root(), "configfs", &configfs),
+            },
+            stack_glue_loaded: stack::stack_glue_loaded(self.root()),
+            stack_plugin: if plugin == Plugin::O2cb {
+                "o2cb"
+            } else {
+                "user"
+            }
+            .to_string(),
+            stack_plugin_loaded: self.loaded_plugins().iter().any(|p| {
+                p == if plugin == Plugin::O2cb {
+                    "o2cb"
+                } else {
+                    "user"
+                }
+            }),
+            dlmfs: DriverStatus {
+                loaded: mounts::filesystem_known(self.root(), "ocfs2_dlmfs"),
+                mounted: mounts::is_mounted(self.root(), "ocfs2_dlmfs", &dlm),
+            },
+            cluster: None,
+            userdlm_domains: self.userdlm_domains(),
+            debugfs_mounted: self.debugfs_mounted(),
+        };
+        let mut online = false;
+        if let Some(cluster) = self.cluster_name(arg) {
+            online = self.check_online(&cluster) == 2;
+            let mut c = InitCluster {
+                name: cluster.clone(),
+                online,
+                ..InitCluster::default()
+            };
+            if let Some(state) = self.cluster_state(&cluster).filter(|_| online) {
+                c.heartbeat_dead_threshold = state.timeouts.dead_threshold;
+                c.idle_timeout_ms = state.timeouts.idle_timeout_ms;
+                c.keepalive_delay_ms = state.timeouts.keepalive_delay_ms;
+                c.reconnect_delay_ms = state.timeouts.reconnect_delay_ms;
+                c.heartbeat_mode = Some(state.heartbeat_mode.clone());
+                c.heartbeat_active = !state.regions.is_empty();
+                if state.is_global() {
+                    let mut regions = state.regions.clone();
+                    regions.sort_by(|a, b| a.name.cmp(&b.name));
+                    c.heartbeat_regions = regions
+                        .iter()
+                        .map(|r| RegionStatus {
+                            uuid: r.name.to_string(),
+                            device: format!("/dev/{}", r.dev),
+                        })
+                        .collect();
+                    c.live_nodes = stack::live_nodes(self.root()).map(|l| {
+                        l.split_whitespace()
+                            .filter_map(|n| n.parse().ok())
+                            .collect()
+                    });
+                }
+            }
+            report.cluster = Some(c);
+        }
+        self.ctx.print(report.render().as_bytes());
+        if online {
+            Ok(())
+        } else {
+            Err(3)
+        }
+    }
+
     fn online_status(&mut self, arg: Option<&str>) -> i32 {
         let Some(cluster) = self.cluster_name(arg) else {
             self.reason("Cluster not known (no cluster named and O2CB_BOOTCLUSTER is empty)");
@@ -1053,6 +1130,10 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
         "unload" => init
             .offline(cluster, false)
             .and_then(|()| init.unload(false)),
+        "status" if rest.iter().any(|a| a == "--json") => {
+            let cluster = rest.iter().find(|a| *a != "--json").map(String::as_str);
+            init.status_json(cluster)
+        }
         "status" => init.status(cluster),
         "online-status" => return init.online_status(cluster),
         "configure" => configure::configure(&mut init, &rest),

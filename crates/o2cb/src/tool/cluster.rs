@@ -196,55 +196,99 @@ pub fn is_online(state: &ClusterState) -> bool {
     state.local_node().is_some() && (!state.is_global() || !state.regions.is_empty())
 }
 
-pub fn cluster_status(
-    ctx: &mut Context<'_>,
-    _session: &mut Session,
-    args: Vec<OsString>,
-) -> Outcome {
-    let offline = |ctx: &mut Context<'_>, name: Option<&str>| {
-        let line = match name {
+/// What `cluster-status` found: the line it prints and, for `--json`, the details.
+struct StatusReport {
+    line: String,
+    online: bool,
+    json: crate::json::ClusterStatus,
+}
+
+fn examine_status(ctx: &mut Context<'_>, wanted: Option<&[u8]>) -> StatusReport {
+    let offline = |name: Option<String>, json: crate::json::ClusterStatus| StatusReport {
+        line: match &name {
             Some(n) => format!("Cluster '{n}' is offline\n"),
             None => "offline\n".to_string(),
-        };
-        ctx.print(line.as_bytes());
-        Outcome::Failed
+        },
+        online: false,
+        json,
+    };
+    let mut json = crate::json::ClusterStatus {
+        schema: crate::json::SCHEMA_VERSION,
+        ..Default::default()
     };
     // A query: nothing is loaded or changed on the machine.
-    let Some((_, mut io)) = init(ctx, false) else {
-        return offline(ctx, None);
+    let mut io = match init_classic(&ctx.root, false) {
+        Ok(info) => RealConfigfs::for_root(info.configfs, ctx.root.is_real_root()),
+        Err(e) => {
+            ctx.error(format!("{e} while initializing the cluster"));
+            json.error = Some(e.to_string());
+            return offline(None, json);
+        }
     };
     let clusters = match read_clusters(&mut io) {
         Ok(Some(c)) => c,
-        Ok(None) => return offline(ctx, None),
+        Ok(None) => return offline(None, json),
         Err(e) => {
             ctx.error(format!("{e} while looking up the registered cluster"));
-            return offline(ctx, None);
+            json.error = Some(e.to_string());
+            return offline(None, json);
         }
     };
     let Some(active) = clusters.first() else {
-        return offline(ctx, None);
+        return offline(None, json);
     };
-    if let Some(wanted) = args.first() {
+    json.cluster = Some(active.to_string());
+    if let Some(wanted) = wanted {
         // The reference compares at most 16 characters (its name buffer).
-        let wanted = bytes(wanted);
         let w = &wanted[..wanted.len().min(16)];
         let a = &active.as_str().as_bytes()[..active.as_str().len().min(16)];
         if w != a {
-            return offline(ctx, Some(&wanted.to_str_lossy()));
+            return offline(Some(wanted.to_str_lossy().into_owned()), json);
         }
     }
     let state = match read_cluster(&mut io, active) {
         Ok(s) => s,
         Err(e) => {
             ctx.error(format!("{e} while reading cluster '{active}'"));
-            return offline(ctx, Some(active.as_str()));
+            json.error = Some(e.to_string());
+            return offline(Some(active.to_string()), json);
         }
     };
+    json.registered = state.local_node().is_some();
+    json.local_node = state.local_node().map(|n| n.name.to_string());
+    json.heartbeat_mode = Some(state.heartbeat_mode.clone());
+    json.heartbeat_regions = state.regions.iter().map(|r| r.name.to_string()).collect();
+    json.heartbeat_regions.sort();
     if is_online(&state) {
-        ctx.print(format!("Cluster '{active}' is online\n").as_bytes());
+        json.online = true;
+        StatusReport {
+            line: format!("Cluster '{active}' is online\n"),
+            online: true,
+            json,
+        }
+    } else {
+        offline(Some(active.to_string()), json)
+    }
+}
+
+pub fn cluster_status(
+    ctx: &mut Context<'_>,
+    _session: &mut Session,
+    args: Vec<OsString>,
+) -> Outcome {
+    // The reference parses no options here; `--json` is ours.
+    let json = args.iter().any(|a| a == "--json");
+    let wanted = args.iter().find(|a| *a != "--json").map(bytes);
+    let report = examine_status(ctx, wanted);
+    if json {
+        ctx.print(report.json.render().as_bytes());
+    } else {
+        ctx.print(report.line.as_bytes());
+    }
+    if report.online {
         Outcome::Done
     } else {
-        offline(ctx, Some(active.as_str()))
+        Outcome::Failed
     }
 }
 

@@ -12,11 +12,13 @@ use super::config::bytes;
 use super::{parse_subcommand, Outcome, Session};
 use crate::context::Context;
 
-pub fn list_clusters(
-    ctx: &mut Context<'_>,
-    session: &mut Session,
-    _args: Vec<OsString>,
-) -> Outcome {
+pub fn list_clusters(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+    // The reference parses no options here (extra words are ignored); `--json` is ours.
+    if args.iter().any(|a| a == "--json") {
+        let clusters: Vec<&Cluster> = session.doc.config().clusters.iter().collect();
+        ctx.print(crate::json::clusters(&clusters).as_bytes());
+        return Outcome::Done;
+    }
     let mut out = Vec::new();
     for c in &session.doc.config().clusters {
         out.extend_from_slice(&c.name);
@@ -29,13 +31,18 @@ pub fn list_clusters(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListOpt {
     Oneline,
+    Json,
 }
 
 pub const LIST_OPTIONS: OptionTable<'static, ListOpt> = OptionTable {
     optstring: "",
     function: Function::GetoptLong,
-    options: &[OptionSpec::long(ListOpt::Oneline, "oneline", HasArg::No)
-        .with_help("One line per object instead of cluster.conf stanzas.")],
+    options: &[
+        OptionSpec::long(ListOpt::Oneline, "oneline", HasArg::No)
+            .with_help("One line per object instead of cluster.conf stanzas."),
+        OptionSpec::long(ListOpt::Json, "json", HasArg::No)
+            .with_help("JSON (schema in docs/json.md)."),
+    ],
 };
 
 #[derive(Clone, Copy)]
@@ -101,7 +108,8 @@ fn list(
     let Some((opts, operands)) = parse_subcommand(ctx, command, &LIST_OPTIONS, args) else {
         return Outcome::Usage;
     };
-    let oneline = !opts.is_empty();
+    let oneline = opts.iter().any(|(o, _)| *o == ListOpt::Oneline);
+    let json = opts.iter().any(|(o, _)| *o == ListOpt::Json);
     let Some(name) = operands.first() else {
         return Outcome::Usage;
     };
@@ -114,6 +122,11 @@ fn list(
         ));
         return Outcome::Done;
     };
+    if json {
+        let text = crate::json::cluster_listing(cluster, what.regions, what.nodes, what.cluster);
+        ctx.print(text.as_bytes());
+        return Outcome::Done;
+    }
     let mut out = Vec::new();
     if what.regions {
         for r in &cluster.regions {
