@@ -108,21 +108,36 @@ fn parse_c_long(s: &str, base0: bool) -> Option<i64> {
 /// without leading zeros.
 pub fn parse_inet_pton(s: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = s.split(|&b| b == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
-            return None;
+    let mut part = 0;
+    // Digits of the current octet, and its value so far.
+    let mut digits = 0;
+    let mut value: u32 = 0;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                // No leading zeros, at most 3 digits, at most 255.
+                if digits == 1 && value == 0 {
+                    return None;
+                }
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+                if value > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && part < 3 => {
+                octets[part] = value as u8;
+                part += 1;
+                digits = 0;
+                value = 0;
+            }
+            _ => return None,
         }
-        if part.len() > 1 && part[0] == b'0' {
-            return None;
-        }
-        let value = part.iter().fold(0u32, |v, &d| v * 10 + u32::from(d - b'0'));
-        *octet = u8::try_from(value).ok()?;
     }
-    if parts.next().is_some() {
+    if digits == 0 || part != 3 {
         return None;
     }
+    octets[3] = value as u8;
     Some(Ipv4Addr::from(octets))
 }
 
@@ -264,6 +279,14 @@ mod tests {
             Some(Ipv4Addr::new(10, 0, 0, 1))
         );
         assert_eq!(parse_inet_pton(b"0.0.0.0"), Some(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(
+            parse_inet_pton(b"255.255.255.255"),
+            Some(Ipv4Addr::BROADCAST)
+        );
+        assert_eq!(
+            parse_inet_pton(b"192.168.100.7"),
+            Some(Ipv4Addr::new(192, 168, 100, 7))
+        );
         for bad in [
             &b"10.0.0.01"[..],
             b"10.0.0",
@@ -276,6 +299,14 @@ mod tests {
             b"localhost",
             b"",
             b"1..2.3",
+            b"1.2.3.4.",
+            b".1.2.3",
+            b"1.2.3.",
+            b"1.2.3.00",
+            b"1.2.3.0255",
+            b"1.2.3.1000",
+            b"1.2.3.4a",
+            b"0x1.2.3.4",
         ] {
             assert_eq!(
                 parse_inet_pton(bad),

@@ -985,6 +985,20 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(cases(2048))]
+
+    /// `inet_pton(AF_INET)` accepts exactly what Rust's own parser does: four decimal octets
+    /// up to 255, no leading zeros, nothing else.
+    #[test]
+    fn inet_pton_agrees_with_std(text in "[0-9.]{0,16}|[0-9]{1,3}(\\.[0-9]{1,4}){3}|.{0,16}") {
+        prop_assert_eq!(
+            cluster_conf::values::parse_inet_pton(text.as_bytes()),
+            text.parse::<Ipv4Addr>().ok()
+        );
+    }
+}
+
 /// Whether `write_canonical` can say this configuration at all: the C writer escapes only
 /// line feeds, so a value that ends in an unescaped backslash turns the line feed after it
 /// into a continuation (the C tools corrupt such a value the same way when they rewrite the
