@@ -1,0 +1,335 @@
+//! One `clap::Command` per binary, built from the tables the binary parses with.
+//!
+//! | binary | options | commands |
+//! |---|---|---|
+//! | `o2cb` | [`o2cb::tool::GLOBAL_OPTIONS`] | [`o2cb::tool::COMMANDS`] (name, usage line, help), each with its option table |
+//! | `o2cb_ctl` | [`o2cb_ctl::OPTIONS`] | — (synopsis: [`o2cb_ctl::USAGE`]) |
+//! | `o2cb.init` | — | [`o2cb::init::ACTIONS`]; `configure` takes [`o2cb::init::CONFIGURE_OPTIONS`] |
+//!
+//! `ocfs2_hb_ctl`, `mount.ocfs2` and `mounted.ocfs2` get an entry here once their crates
+//! export their option tables; until then their pages are written by hand in `man/`, and
+//! `scripts/man-check.sh` holds them to the options the built binaries accept.
+
+use clap::builder::PossibleValuesParser;
+use clap::{Arg, ArgAction, Command, ValueHint};
+use getopt::OptionTable;
+use o2cb::tool::filesystem;
+
+use crate::options::OptionDoc;
+use crate::usage::{self, Operand};
+
+/// A binary whose page and completions are generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    O2cb,
+    O2cbCtl,
+    O2cbInit,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 3] = [Tool::O2cb, Tool::O2cbCtl, Tool::O2cbInit];
+
+    /// The installed name (what the man page and the completions are called).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::O2cb => "o2cb",
+            Tool::O2cbCtl => "o2cb_ctl",
+            Tool::O2cbInit => "o2cb.init",
+        }
+    }
+
+    pub fn command(self) -> Command {
+        match self {
+            Tool::O2cb => o2cb(),
+            Tool::O2cbCtl => o2cb_ctl(),
+            Tool::O2cbInit => o2cb_init(),
+        }
+    }
+}
+
+/// What every generated command shares: the binaries answer `-h`/`-V` themselves, so clap
+/// must not add its own flags, and the usage lines are the tools' own.
+fn base(name: &'static str) -> Command {
+    Command::new(name)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .version(env!("CARGO_PKG_VERSION"))
+}
+
+/// Completion hints for operands whose name says what they are.
+fn hint(name: &str) -> ValueHint {
+    if name.contains("device") || name.contains("file") {
+        ValueHint::AnyPath
+    } else {
+        ValueHint::Other
+    }
+}
+
+fn operand_arg(index: usize, operand: &Operand) -> Arg {
+    let mut arg = Arg::new(operand.name.clone())
+        .index(index + 1)
+        .value_name(operand.name.clone())
+        .required(!operand.optional)
+        .action(ArgAction::Set)
+        .value_hint(hint(&operand.name));
+    if !operand.choices.is_empty() {
+        arg = arg.value_parser(PossibleValuesParser::new(operand.choices.clone()));
+    }
+    arg
+}
+
+/// The option table each `o2cb` command parses its arguments with, by command name.
+/// A command missing here still gets the options its usage line shows (without help
+/// text); the tests fail when a usage line shows an option that no table describes.
+pub fn o2cb_command_options(command: &str) -> Vec<OptionDoc> {
+    match command {
+        "add-node" => OptionDoc::from_table(&o2cb::tool::ADD_NODE_OPTIONS),
+        "list-cluster" | "list-nodes" | "list-heartbeats" => {
+            OptionDoc::from_table(&o2cb::tool::LIST_OPTIONS)
+        }
+        "add-filesystem" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_OPTIONS),
+        "add-filesystem-node" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_NODE_OPTIONS),
+        "list-filesystems" => OptionDoc::from_table(&filesystem::LIST_FILESYSTEMS_OPTIONS),
+        _ => Vec::new(),
+    }
+}
+
+fn options_args<Id>(table: &OptionTable<'_, Id>, repeatable: &[char]) -> Vec<Arg> {
+    OptionDoc::from_table(table)
+        .iter()
+        .map(|o| o.to_arg(o.short.is_some_and(|c| repeatable.contains(&c))))
+        .collect()
+}
+
+/// The `o2cb` tool: global options, then one sub-command per entry of the command table.
+pub fn o2cb() -> Command {
+    let text = o2cb::tool::usage_text("o2cb");
+    let synopsis = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("usage: "))
+        .unwrap_or("o2cb COMMAND [ARGS]")
+        .to_owned();
+    let mut cmd = base("o2cb")
+        .override_usage(synopsis)
+        .subcommand_value_name("COMMAND")
+        .subcommand_help_heading("COMMANDS");
+    for mut arg in options_args(&o2cb::tool::GLOBAL_OPTIONS, &['v']) {
+        if arg.get_long() == Some("config-file") {
+            arg = arg.value_hint(ValueHint::FilePath);
+        }
+        cmd = cmd.arg(arg);
+    }
+    for command in o2cb::tool::COMMANDS {
+        cmd = cmd.subcommand(o2cb_subcommand(command));
+    }
+    cmd
+}
+
+fn o2cb_subcommand(command: &o2cb::tool::Command) -> Command {
+    let shown = usage::parse(command.usage);
+    let mut options = o2cb_command_options(command.name);
+    // Options the usage line shows that no table describes yet: documented without help
+    // rather than left out.
+    for o in &shown.options {
+        if !options
+            .iter()
+            .any(|d| d.long.as_deref() == Some(o.long.as_str()))
+        {
+            options.push(OptionDoc {
+                short: None,
+                long: Some(o.long.clone()),
+                has_arg: if o.value_name.is_some() {
+                    getopt::HasArg::Required
+                } else {
+                    getopt::HasArg::No
+                },
+                value_name: o.value_name.clone(),
+                help: String::new(),
+            });
+        }
+    }
+    let mut sub = base(command.name)
+        .about(command.help.trim().to_owned())
+        .override_usage(
+            format!("o2cb {} {}", command.name, command.usage)
+                .trim_end()
+                .to_owned(),
+        );
+    for o in &options {
+        sub = sub.arg(o.to_arg(false));
+    }
+    for (index, operand) in shown.operands.iter().enumerate() {
+        sub = sub.arg(operand_arg(index, operand));
+    }
+    sub
+}
+
+/// `o2cb_ctl`: one flat table of short options.
+pub fn o2cb_ctl() -> Command {
+    let synopsis: Vec<&str> = o2cb_ctl::USAGE
+        .lines()
+        .map(|l| l.trim_start_matches("Usage:").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut cmd = base("o2cb_ctl").override_usage(synopsis.join("\n"));
+    for doc in OptionDoc::from_table(&o2cb_ctl::OPTIONS) {
+        match doc.short {
+            // `-` takes an argument so that plain getopt reads `--help` as `-` + `help`:
+            // what users type are the long options `--help` and `--version` (the two words
+            // o2cb_ctl::parse accepts), so those are what is documented and completed.
+            Some('-') => {
+                cmd = cmd
+                    .arg(
+                        Arg::new("long-help")
+                            .long("help")
+                            .action(ArgAction::SetTrue)
+                            .help("Same as -h."),
+                    )
+                    .arg(
+                        Arg::new("long-version")
+                            .long("version")
+                            .action(ArgAction::SetTrue)
+                            .help("Same as -V."),
+                    );
+            }
+            Some('n') | Some('a') => cmd = cmd.arg(doc.to_arg(true)),
+            Some('t') => {
+                cmd = cmd.arg(
+                    doc.to_arg(false)
+                        .value_parser(PossibleValuesParser::new(["cluster", "node"])),
+                )
+            }
+            _ => cmd = cmd.arg(doc.to_arg(false)),
+        }
+    }
+    cmd
+}
+
+/// What each action of `o2cb.init` does, one line each. The action names come from
+/// [`o2cb::init::ACTIONS`]; a test fails when the two lists differ.
+pub const INIT_ACTIONS: &[(&str, &str)] = &[
+    ("start", "If O2CB_ENABLED is true: load the stack, then bring the boot cluster online. Otherwise do nothing."),
+    ("stop", "Take the cluster offline, then unload the stack (whatever O2CB_ENABLED says)."),
+    ("restart", "stop, then start."),
+    ("force-reload", "The same as restart."),
+    ("enable", "Set O2CB_ENABLED=true in the settings file, then start."),
+    ("disable", "Set O2CB_ENABLED=false in the settings file, then stop."),
+    ("configure", "Ask for the settings, or take them from the options below, write the settings file, then start or stop."),
+    ("load", "Load the kernel modules and mount configfs and dlmfs."),
+    ("unload", "Take the cluster offline, then unmount dlmfs and configfs and unload the modules."),
+    ("online", "Load the stack, register the cluster and start its global heartbeat, whatever O2CB_ENABLED says."),
+    ("offline", "Stop global heartbeat and unregister the cluster; refused while processes use dlmfs (they are named)."),
+    ("force-offline", "As offline, but processes using dlmfs are killed first."),
+    ("status", "Report the state of the stack and the cluster. Exit status 0 when the cluster is online, 3 when not."),
+    ("online-status", "Print online, offline or error; exit status 0, 1 or 2."),
+];
+
+/// The actions that take an optional cluster name (default: O2CB_BOOTCLUSTER).
+const INIT_CLUSTER_ACTIONS: &[&str] = &[
+    "start",
+    "stop",
+    "restart",
+    "force-reload",
+    "unload",
+    "online",
+    "offline",
+    "force-offline",
+    "status",
+    "online-status",
+];
+
+/// `o2cb.init ACTION [CLUSTER]`; `configure` with its options.
+pub fn o2cb_init() -> Command {
+    let configure = OptionDoc::from_table(&o2cb::init::CONFIGURE_OPTIONS)
+        .iter()
+        .map(|o| match &o.value_name {
+            Some(v) => format!("[{} {v}]", o.spelling()),
+            None => format!("[{}]", o.spelling()),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = base("o2cb.init")
+        .override_usage(format!(
+            "o2cb.init {{{}}} [cluster]\no2cb.init configure {configure}",
+            o2cb::init::ACTIONS
+        ))
+        .subcommand_value_name("ACTION")
+        .subcommand_help_heading("ACTIONS");
+    for action in o2cb::init::ACTIONS.split('|') {
+        let help = INIT_ACTIONS
+            .iter()
+            .find(|(name, _)| *name == action)
+            .map_or("", |(_, help)| help);
+        let mut sub = base(action).about(help);
+        if INIT_CLUSTER_ACTIONS.contains(&action) {
+            sub = sub
+                .override_usage(format!("o2cb.init {action} [cluster]"))
+                .arg(Arg::new("cluster").value_name("cluster").required(false));
+        } else if action == "configure" {
+            sub = sub.override_usage(format!("o2cb.init configure {configure}"));
+            for arg in options_args(&o2cb::init::CONFIGURE_OPTIONS, &[]) {
+                sub = sub.arg(arg);
+            }
+        } else {
+            sub = sub.override_usage(format!("o2cb.init {action}"));
+        }
+        cmd = cmd.subcommand(sub);
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_command_is_a_valid_clap_command() {
+        for tool in Tool::ALL {
+            tool.command().debug_assert();
+        }
+    }
+
+    #[test]
+    fn o2cb_has_every_command_of_the_table() {
+        let cmd = o2cb();
+        let names: Vec<_> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        let table: Vec<_> = o2cb::tool::COMMANDS.iter().map(|c| c.name).collect();
+        assert_eq!(names, table);
+        let add_node = cmd.find_subcommand("add-node").unwrap();
+        let ip = add_node
+            .get_arguments()
+            .find(|a| a.get_long() == Some("ip"))
+            .unwrap();
+        assert!(ip.get_help().is_some(), "help text comes from the table");
+        let mode = cmd.find_subcommand("heartbeat-mode").unwrap();
+        let choice = mode.get_positionals().nth(1).unwrap();
+        let values: Vec<_> = choice
+            .get_possible_values()
+            .iter()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(values, ["global", "local"]);
+    }
+
+    #[test]
+    fn o2cb_init_has_a_description_for_exactly_the_actions() {
+        let actions: Vec<_> = o2cb::init::ACTIONS.split('|').collect();
+        let described: Vec<_> = INIT_ACTIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(actions, described);
+        let cmd = o2cb_init();
+        let configure = cmd.find_subcommand("configure").unwrap();
+        assert!(configure
+            .get_arguments()
+            .any(|a| a.get_long() == Some("idle-timeout")));
+    }
+
+    #[test]
+    fn o2cb_ctl_documents_long_help_instead_of_the_dash_option() {
+        let cmd = o2cb_ctl();
+        let longs: Vec<_> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+        assert_eq!(longs, ["help", "version"]);
+        assert!(cmd.get_arguments().all(|a| a.get_short() != Some('-')));
+    }
+}
