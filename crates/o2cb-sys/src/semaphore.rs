@@ -185,20 +185,15 @@ fn sembuf(num: u16, op: libc::c_short, flags: libc::c_short) -> libc::sembuf {
 /// The reference count of a region, without creating its set: a region nobody took a
 /// reference on has none (libo2cb's query creates an empty set as a side effect).
 pub fn ref_count(region: &str) -> Result<u32, SemaphoreError> {
-    for _ in 0..EIDRM_RETRIES {
-        let Some(set) = SemaphoreSet::get(region, false)? else {
-            return Ok(0);
-        };
-        match set.value(REFCOUNT) {
-            Ok(n) => return Ok(n),
-            // Destroyed between semget and semctl: the count went to 0 meanwhile.
-            Err(e) if is_removed(&e) => return Ok(0),
-            Err(e) => return Err(set.error("semctl(GETVAL)", e)),
-        }
+    let Some(set) = SemaphoreSet::get(region, false)? else {
+        return Ok(0);
+    };
+    match set.value(REFCOUNT) {
+        Ok(n) => Ok(n),
+        // Destroyed between semget and semctl: the count went to 0 meanwhile.
+        Err(e) if is_removed(&e) => Ok(0),
+        Err(e) => Err(set.error("semctl(GETVAL)", e)),
     }
-    Err(SemaphoreError::Destroyed {
-        region: region.to_owned(),
-    })
 }
 
 /// A region's mutex, held. Dropping it releases the mutex (unless the set was destroyed).
