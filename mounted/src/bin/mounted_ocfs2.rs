@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(o2cb::main_with(mounted::run));
+}
