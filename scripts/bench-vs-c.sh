@@ -7,17 +7,22 @@
 #   (b) wall time (hyperfine) for `o2cb --config-file=F list-clusters` on files of 500,
 #       1,000 and 2,000 clusters of 8 nodes each.
 #
-# usage: scripts/bench-vs-c.sh [--runs N]     (default 10 runs per wall-time measurement)
+# usage: scripts/bench-vs-c.sh [--runs N] [--instructions-too]
+#   --runs N              runs per wall-time measurement (default 10)
+#   --instructions-too    also count the instructions of (b), which do not depend on the
+#                         machine's load (slow: the C tool runs ~15 G instructions at 2,000)
 # The C tool is taken from $C_O2CB (default /usr/sbin/o2cb). Cargo's target directory is
 # $CARGO_TARGET_DIR when set, else ./target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=10
+instructions_too=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
-        *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
+        --instructions-too) instructions_too=1; shift ;;
+        *) echo "usage: $0 [--runs N] [--instructions-too]" >&2; exit 2 ;;
     esac
 done
 
@@ -109,3 +114,15 @@ awk -v f="$first" -v l="$last" -v c0="${c_mean[$first]}" -v c1="${c_mean[$last]}
     printf "    growth from %d to %d clusters (x%d input): C x%.1f, ours x%.1f\n", f, l, l / f, c1 / c0, o1 / o0
     printf "    goal at %d clusters: ours/C <= 0.02\n", l
 }'
+
+if [ "$instructions_too" -eq 1 ]; then
+    echo
+    echo "(b') instructions, list-clusters (valgrind --tool=callgrind)"
+    printf '    %8s %16s %14s %10s\n' clusters C ours ours/C
+    for n in "${sizes[@]}"; do
+        args=(--config-file="$tmp/clusters-$n.conf" list-clusters)
+        c_ir="$(instructions "$c_o2cb" "${args[@]}")"
+        our_ir="$(instructions "$ours" "${args[@]}")"
+        awk -v n="$n" -v c="$c_ir" -v o="$our_ir" 'BEGIN { printf "    %8d %16d %14d %10.4f\n", n, c, o, o / c }'
+    done
+fi
