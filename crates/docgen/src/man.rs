@@ -60,9 +60,9 @@ pub const PAGES: &[Page] = &[
     page!("o2cb", "7", None),
     page!("o2cb_ctl", "8", Some(Tool::O2cbCtl)),
     page!("o2cb.init", "8", Some(Tool::O2cbInit)),
-    page!("ocfs2_hb_ctl", "8", None),
-    page!("mount.ocfs2", "8", None),
-    page!("mounted.ocfs2", "8", None),
+    page!("ocfs2_hb_ctl", "8", Some(Tool::HbCtl)),
+    page!("mount.ocfs2", "8", Some(Tool::MountOcfs2)),
+    page!("mounted.ocfs2", "8", Some(Tool::MountedOcfs2)),
     page!("ocfs2.cluster.conf", "5", None),
     page!("o2cb.sysconfig", "5", None),
 ];

@@ -5,10 +5,9 @@
 //! | `o2cb` | [`o2cb::tool::GLOBAL_OPTIONS`] | [`o2cb::tool::COMMANDS`] (name, usage line, help), each with its option table |
 //! | `o2cb_ctl` | [`o2cb_ctl::OPTIONS`] | — (synopsis: [`o2cb_ctl::USAGE`]) |
 //! | `o2cb.init` | — | [`o2cb::init::ACTIONS`]; `configure` takes [`o2cb::init::CONFIGURE_OPTIONS`] |
-//!
-//! `ocfs2_hb_ctl`, `mount.ocfs2` and `mounted.ocfs2` get an entry here once their crates
-//! export their option tables; until then their pages are written by hand in `man/`, and
-//! `scripts/man-check.sh` holds them to the options the built binaries accept.
+//! | `ocfs2_hb_ctl` | [`hb_ctl::hbctl::OPTIONS`] | — (synopsis: [`hb_ctl::hbctl::USAGE`]) |
+//! | `mount.ocfs2` | [`hb_ctl::mount::OPTIONS`] | — (synopsis from the table) |
+//! | `mounted.ocfs2` | [`mounted::OPTIONS`] | — (synopsis: [`mounted::usage`]) |
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, ValueHint};
@@ -24,10 +23,20 @@ pub enum Tool {
     O2cb,
     O2cbCtl,
     O2cbInit,
+    HbCtl,
+    MountOcfs2,
+    MountedOcfs2,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 3] = [Tool::O2cb, Tool::O2cbCtl, Tool::O2cbInit];
+    pub const ALL: [Tool; 6] = [
+        Tool::O2cb,
+        Tool::O2cbCtl,
+        Tool::O2cbInit,
+        Tool::HbCtl,
+        Tool::MountOcfs2,
+        Tool::MountedOcfs2,
+    ];
 
     /// The installed name (what the man page and the completions are called).
     pub fn name(self) -> &'static str {
@@ -35,6 +44,9 @@ impl Tool {
             Tool::O2cb => "o2cb",
             Tool::O2cbCtl => "o2cb_ctl",
             Tool::O2cbInit => "o2cb.init",
+            Tool::HbCtl => "ocfs2_hb_ctl",
+            Tool::MountOcfs2 => "mount.ocfs2",
+            Tool::MountedOcfs2 => "mounted.ocfs2",
         }
     }
 
@@ -43,8 +55,107 @@ impl Tool {
             Tool::O2cb => o2cb(),
             Tool::O2cbCtl => o2cb_ctl(),
             Tool::O2cbInit => o2cb_init(),
+            Tool::HbCtl => ocfs2_hb_ctl(),
+            Tool::MountOcfs2 => mount_ocfs2(),
+            Tool::MountedOcfs2 => mounted_ocfs2(),
         }
     }
+}
+
+/// The forms of a usage text (`Usage: a -x\n       a -y`), one a line, without the
+/// `Usage:` word.
+fn usage_forms(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.trim();
+            l.strip_prefix("Usage:")
+                .or_else(|| l.strip_prefix("usage:"))
+                .unwrap_or(l)
+                .trim()
+        })
+        .filter(|l| !l.is_empty() && !l.starts_with('-'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A synopsis from an option table, the way getopt tools write theirs: the flags in one
+/// bracket (`[-vn]`), then each option with its argument, then the operands.
+fn synopsis_from_table<Id>(name: &str, table: &OptionTable<'_, Id>, operands: &str) -> String {
+    let docs = OptionDoc::from_table(table);
+    let flags: String = docs
+        .iter()
+        .filter(|o| o.has_arg == getopt::HasArg::No)
+        .filter_map(|o| o.short)
+        .collect();
+    let mut line = name.to_owned();
+    if !flags.is_empty() {
+        line.push_str(&format!(" [-{flags}]"));
+    }
+    for o in docs.iter().filter(|o| o.has_arg != getopt::HasArg::No) {
+        let value = o.value_name.as_deref().unwrap_or("value");
+        line.push_str(&format!(" [{} <{value}>]", o.spelling()));
+    }
+    if !operands.is_empty() {
+        line.push(' ');
+        line.push_str(operands);
+    }
+    line
+}
+
+/// A tool with one flat table of short options.
+fn flat(name: &'static str, synopsis: String, table: &OptionTable<'_, u8>) -> Command {
+    let mut cmd = base(name).override_usage(synopsis);
+    for doc in OptionDoc::from_table(table) {
+        let mut arg = doc.to_arg(false);
+        if matches!(doc.value_name.as_deref(), Some("device")) {
+            arg = arg.value_hint(ValueHint::FilePath);
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd
+}
+
+/// `ocfs2_hb_ctl`.
+pub fn ocfs2_hb_ctl() -> Command {
+    flat(
+        "ocfs2_hb_ctl",
+        usage_forms(hb_ctl::hbctl::USAGE),
+        &hb_ctl::hbctl::OPTIONS,
+    )
+}
+
+/// `mount.ocfs2`: its usage text is part of an error message, so the synopsis is made
+/// from the table.
+pub fn mount_ocfs2() -> Command {
+    let table = &hb_ctl::mount::OPTIONS;
+    flat(
+        "mount.ocfs2",
+        synopsis_from_table("mount.ocfs2", table, "<device> <dir>"),
+        table,
+    )
+    .arg(
+        Arg::new("device")
+            .value_name("device")
+            .required(true)
+            .value_hint(ValueHint::FilePath),
+    )
+    .arg(
+        Arg::new("dir")
+            .value_name("dir")
+            .required(true)
+            .value_hint(ValueHint::DirPath),
+    )
+}
+
+/// `mounted.ocfs2`.
+pub fn mounted_ocfs2() -> Command {
+    let usage = String::from_utf8_lossy(&mounted::usage(b"mounted.ocfs2")).into_owned();
+    flat("mounted.ocfs2", usage_forms(&usage), &mounted::OPTIONS).arg(
+        Arg::new("device")
+            .value_name("device")
+            .required(false)
+            .value_hint(ValueHint::FilePath),
+    )
 }
 
 /// What every generated command shares: the binaries answer `-h`/`-V` themselves, so clap
@@ -168,12 +279,7 @@ fn o2cb_subcommand(command: &o2cb::tool::Command) -> Command {
 
 /// `o2cb_ctl`: one flat table of short options.
 pub fn o2cb_ctl() -> Command {
-    let synopsis: Vec<&str> = o2cb_ctl::USAGE
-        .lines()
-        .map(|l| l.trim_start_matches("Usage:").trim())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut cmd = base("o2cb_ctl").override_usage(synopsis.join("\n"));
+    let mut cmd = base("o2cb_ctl").override_usage(usage_forms(o2cb_ctl::USAGE));
     for doc in OptionDoc::from_table(&o2cb_ctl::OPTIONS) {
         match doc.short {
             // `-` takes an argument so that plain getopt reads `--help` as `-` + `help`:

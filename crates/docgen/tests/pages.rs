@@ -113,6 +113,49 @@ fn o2cb_ctl_page_has_every_option_of_its_usage_and_table() {
     assert_documented("o2cb_ctl.8", &options);
 }
 
+/// `-x` for every short option of a table, `--name` for every long one.
+fn table_options<Id>(table: &getopt::OptionTable<'_, Id>) -> Vec<String> {
+    let mut out = Vec::new();
+    for spec in table.options {
+        if let Some(c) = spec.short {
+            out.push(format!("-{}", char::from(c)));
+        }
+        if let Some(l) = spec.long {
+            out.push(format!("--{l}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn ocfs2_hb_ctl_page_has_every_option_of_its_usage_and_table() {
+    let mut options = options_in(hb_ctl::hbctl::USAGE);
+    options.extend(table_options(&hb_ctl::hbctl::OPTIONS));
+    assert_documented("ocfs2_hb_ctl.8", &options);
+}
+
+#[test]
+fn mount_ocfs2_page_has_every_option_of_its_table() {
+    assert_documented("mount.ocfs2.8", &table_options(&hb_ctl::mount::OPTIONS));
+}
+
+#[test]
+fn mounted_ocfs2_page_has_every_option_of_its_usage_and_table() {
+    let usage = String::from_utf8(mounted::usage(b"mounted.ocfs2")).unwrap();
+    // `[-dfv]` is three options clustered, as getopt reads it.
+    let mut options: Vec<String> = options_in(&usage)
+        .iter()
+        .flat_map(|o| {
+            o.chars()
+                .skip(1)
+                .map(|c| format!("-{c}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    options.extend(table_options(&mounted::OPTIONS));
+    assert_documented("mounted.ocfs2.8", &options);
+}
+
 #[test]
 fn o2cb_init_page_has_every_action_and_configure_option() {
     let page = page_text("o2cb.init.8");
