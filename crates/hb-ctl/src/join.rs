@@ -67,8 +67,9 @@ pub enum JoinError {
         cluster: String,
         volume_global: bool,
     },
-    /// No registered node is this host: the kernel refuses to heartbeat.
-    #[error("Configuration error discovered")]
+    /// No registered node is this host: the kernel refuses to heartbeat (libo2cb then
+    /// reports the refused device write as an internal failure; so do we, then say why).
+    #[error("Internal logic failure")]
     NoLocalNode {
         host: String,
         cluster: String,
