@@ -83,7 +83,8 @@ if [ -n "$bindir" ]; then
         fi
         # getopt's own complaints (`invalid option -- 'h'`) name no option of the tool.
         usage=$(grep -v "invalid option" <<<"$usage" || true)
-        text=$(mandoc -T utf8 "$generated/man/$name.8" | col -b)
+        # Rendered text, bold and underline overstrikes removed.
+        text=$(mandoc -T utf8 "$generated/man/$name.8" | sed 's/.\x08//g')
         while read -r option; do
             [ -n "$option" ] || continue
             checked=$((checked + 1))

@@ -8,7 +8,7 @@
 #   4. builds the .rpm (rpmbuild -bb) and compares its file list with the .deb's;
 #   5. lints the man pages (scripts/man-check.sh).
 # It installs what it needs (dpkg-dev debhelper lintian rpm mandoc ocfs2-tools and the
-# build dependencies) and, whatever happens, leaves the machine as it found it: the
+# build dependencies, build-essential among them) and, whatever happens, leaves the machine as it found it: the
 # package purged, the C tools restored, build outputs removed (trap).
 #
 # The Rust toolchain is the cargo on PATH; the build reuses target/ (CARGO_TARGET_DIR),
@@ -30,7 +30,7 @@ fail() {
 [ "$(id -u)" -eq 0 ] || fail "run as root: it installs and removes a package"
 command -v cargo >/dev/null || fail "no cargo on PATH"
 
-needed=(dpkg-dev debhelper lintian rpm mandoc ocfs2-tools libblkid-dev libclang-dev)
+needed=(build-essential dpkg-dev debhelper lintian rpm mandoc ocfs2-tools libblkid-dev libclang-dev)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
