@@ -12,11 +12,25 @@ use std::process::{Command, Output};
 use ocfs2_disk::image::{variants, ClusterStack, ImageBuilder};
 use ocfs2_disk::SlotMapFormat;
 
+/// The C tool: `/sbin/NAME`, or where dpkg diverted it when our package is installed over
+/// ocfs2-tools (`NAME.ocfs2-tools`). Only a binary linked with com_err (the C tools are;
+/// ours never are) counts, so that ours is never compared with itself.
 fn c_tool(name: &str) -> Option<PathBuf> {
     ["/sbin", "/usr/sbin"]
         .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file())
+        .flat_map(|d| {
+            [
+                Path::new(d).join(format!("{name}.ocfs2-tools")),
+                Path::new(d).join(name),
+            ]
+        })
+        .find(|p| {
+            std::fs::read(p).is_ok_and(|bytes| {
+                bytes
+                    .windows(b"libcom_err.so".len())
+                    .any(|w| w == b"libcom_err.so")
+            })
+        })
 }
 
 fn ours() -> &'static str {

@@ -85,18 +85,29 @@ pub fn parse_partitions(text: &str) -> Vec<(u64, u64, String)> {
 /// The bytes the C tools drop from the page cache before detecting a volume.
 const DETECT_ADVISE_LEN: i64 = 1 << 20;
 
-/// Opens a device for quick detection: read-only, with the first MiB dropped from the page
-/// cache so the read sees the disk (as `mounted.ocfs2 -d` does; another node may have just
-/// formatted it).
+/// Whether what the page cache holds for this file may be stale: only for block devices,
+/// which other nodes write behind this kernel's back. A regular file (an image) has one
+/// page cache for every writer on this machine, `O_DIRECT` writers included.
+fn cache_may_be_stale(file: &File) -> bool {
+    file.metadata()
+        .is_ok_and(|m| m.file_type().is_block_device())
+}
+
+/// Opens a device for quick detection, read-only. On a block device the first MiB is
+/// dropped from the page cache first, so the read sees the disk (as `mounted.ocfs2 -d`
+/// does; another node may have just formatted it). The C tool drops the cache of image
+/// files too, which only makes it read the disk again.
 pub fn open_for_detect(path: &Path) -> io::Result<File> {
     let file = File::open(path)?;
-    // Advice only: a failure (e.g. on a pipe) changes nothing about the read.
-    let _ = nix::fcntl::posix_fadvise(
-        &file,
-        0,
-        DETECT_ADVISE_LEN,
-        nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
-    );
+    if cache_may_be_stale(&file) {
+        // Advice only: a failure changes nothing about the read.
+        let _ = nix::fcntl::posix_fadvise(
+            &file,
+            0,
+            DETECT_ADVISE_LEN,
+            nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
+        );
+    }
     Ok(file)
 }
 
@@ -104,8 +115,9 @@ pub fn open_for_detect(path: &Path) -> io::Result<File> {
 const DIRECT_ALIGN: usize = 4096;
 
 /// A device read without the page cache (`O_DIRECT`), as libocfs2 reads for a full open:
-/// the slot map changes under us as other nodes mount and unmount. Files that refuse
-/// `O_DIRECT` (tmpfs images) are read through the cache after dropping it.
+/// the slot map changes under us as other nodes mount and unmount. Regular files (images)
+/// are read through the page cache, which is never stale for them (see
+/// [`open_for_detect`]).
 #[derive(Debug)]
 pub struct FreshReader {
     file: File,
@@ -115,6 +127,23 @@ pub struct FreshReader {
 
 impl FreshReader {
     pub fn open(path: &Path) -> io::Result<FreshReader> {
+        let file = File::open(path)?;
+        if cache_may_be_stale(&file) {
+            drop(file);
+            Self::open_direct(path)
+        } else {
+            let size = device_size(&file);
+            Ok(FreshReader {
+                file,
+                direct: false,
+                size,
+            })
+        }
+    }
+
+    /// Opens with `O_DIRECT`; where that is refused (tmpfs), reads through the cache after
+    /// dropping it.
+    fn open_direct(path: &Path) -> io::Result<FreshReader> {
         let (file, direct) = match OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_DIRECT)
@@ -248,8 +277,10 @@ mod tests {
         let path = dir.path().join("img");
         let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &data).unwrap();
-        let reader = FreshReader::open(&path).unwrap();
+        // The O_DIRECT path, which block devices take (tmpfs refuses it: then buffered).
+        let reader = FreshReader::open_direct(&path).unwrap();
         assert_eq!(reader.size_hint(), Some(20_000));
+        assert!(!FreshReader::open(&path).unwrap().is_direct());
         for (offset, len) in [(0, 512), (1024, 512), (4095, 3), (8192, 4096), (19_990, 64)] {
             let mut buf = vec![0u8; len];
             let n = reader.read_at(offset as u64, &mut buf).unwrap();
