@@ -5,6 +5,7 @@
 //! - [`join`]: the group join of a mount (the volume checked against the running stack,
 //!   cluster and heartbeat mode; the per-filesystem policy hook; the heartbeat start) and
 //!   the leave at umount;
+//! - [`policy`]: the per-filesystem policy of cluster.conf that `mount.ocfs2` enforces;
 //! - [`volume`]: a volume opened by device or found by UUID (libblkid);
 //! - [`hbctl`], [`mount`]: the two commands; the binaries are one-line mains over them.
 //!
@@ -15,5 +16,6 @@ pub mod error;
 pub mod hbctl;
 pub mod join;
 pub mod mount;
+pub mod policy;
 pub mod region;
 pub mod volume;

@@ -354,3 +354,87 @@ fn hb_ctl_messages() {
     case(unloaded.path(), "-S -u X svc");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn mount_follows_the_per_filesystem_policy_of_cluster_conf() {
+    // node1 is this host; "pinned" has node1 in slot 3 and node2 in slot 0, "solo" has
+    // node2 alone.
+    let root = root_with_cluster(Some("web"), "local", Some("node1"));
+    let r = root.path();
+    image(
+        r,
+        "pinned",
+        ImageBuilder::new()
+            .stack(o2cb("web", false))
+            .uuid([0x11; 16])
+            .label("pinned"),
+    );
+    image(
+        r,
+        "solo",
+        ImageBuilder::new()
+            .stack(o2cb("web", false))
+            .uuid([0x22; 16])
+            .label("solo"),
+    );
+    image(
+        r,
+        "free",
+        ImageBuilder::new()
+            .stack(o2cb("web", false))
+            .uuid([0x33; 16]),
+    );
+    std::fs::create_dir_all(r.join("etc/ocfs2")).unwrap();
+    let mut conf = String::from("cluster:\n\tname = web\n\tnode_count = 2\n\n");
+    for (i, n) in ["node1", "node2"].iter().enumerate() {
+        conf += &format!(
+            "node:\n\tcluster = web\n\tnumber = {i}\n\tip_port = 7777\n\tip_address = 10.0.0.{}\n\tname = {n}\n\n",
+            i + 1
+        );
+    }
+    let fs = |uuid: &str, label: &str, members: &[(&str, Option<u16>)]| {
+        let mut s = format!(
+            "filesystem:\n\tuuid = {uuid}\n\tcluster = web\n\tlabel = {label}\n\tslots = 4\n\n"
+        );
+        for (node, slot) in members {
+            s += &format!("filesystem_node:\n\tfilesystem = {uuid}\n\tnode = {node}\n");
+            if let Some(slot) = slot {
+                s += &format!("\tslot = {slot}\n");
+            }
+            s += "\n";
+        }
+        s
+    };
+    conf += &fs(
+        "11".repeat(16).as_str(),
+        "pinned",
+        &[("node1", Some(3)), ("node2", Some(0))],
+    );
+    conf += &fs("22".repeat(16).as_str(), "solo", &[("node2", None)]);
+    std::fs::write(r.join("etc/ocfs2/cluster.conf"), &conf).unwrap();
+
+    let mut text = String::new();
+    for line in [
+        "-f dev/pinned mnt/vol",
+        "-f -o preferred_slot=3 dev/pinned mnt/vol",
+        "-f -o preferred_slot=1 dev/pinned mnt/vol",
+        "-f dev/solo mnt/vol",
+        "dev/solo mnt/vol",
+        "-f dev/free mnt/vol",
+    ] {
+        text += &ours_in(MOUNT, r, line, "");
+        text += "\n";
+    }
+    // a refused mount starts nothing
+    let heartbeat = r.join("sys/kernel/config/cluster/web/heartbeat");
+    assert!(!heartbeat.join("22".repeat(16)).exists());
+
+    // cluster.conf that cannot be read refuses the mount and says where it is wrong
+    std::fs::write(
+        r.join("etc/ocfs2/cluster.conf"),
+        "cluster:\n\tname = web\nnode\n",
+    )
+    .unwrap();
+    text += &ours_in(MOUNT, r, "-f dev/free mnt/vol", "");
+    insta::assert_snapshot!(text);
+}

@@ -25,7 +25,8 @@ use o2cb::context::Context;
 pub use options::{ms, MountOptions};
 
 use crate::error::{line, Reported};
-use crate::join::{self, Heartbeat, MountPolicy, NoPolicy, RunningCluster};
+use crate::join::{self, Heartbeat, MountPolicy, RunningCluster};
+use crate::policy::ClusterConfPolicy;
 use crate::volume::OpenedVolume;
 
 /// The file system type this helper mounts.
@@ -92,11 +93,13 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Request {
     r
 }
 
-/// Runs `mount.ocfs2` with `args` (`argv[1..]`); answers to the `nocluster` question come
-/// from stdin. Returns the exit status.
+/// Runs `mount.ocfs2` with `args` (`argv[1..]`) under the per-filesystem policy of
+/// cluster.conf; answers to the `nocluster` question come from stdin. Returns the exit
+/// status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     let stdin = std::io::stdin();
-    run_with_input(ctx, args, &mut stdin.lock(), &NoPolicy)
+    let policy = ClusterConfPolicy::load(&ctx.root);
+    run_with_input(ctx, args, &mut stdin.lock(), &policy)
 }
 
 /// [`run`] with the answers read from `input` and a per-filesystem policy.
@@ -114,6 +117,24 @@ pub fn run_with_input(
             1
         }
     }
+}
+
+/// An option the user gave that the per-filesystem policy sets otherwise (a
+/// `preferred_slot` other than the member's pinned slot): refused rather than silently
+/// overridden, since the kernel would take whichever comes last.
+fn policy_conflict(options: &MountOptions, from_policy: &[String]) -> Option<String> {
+    from_policy.iter().find_map(|ours| {
+        let (key, value) = ours.split_once('=')?;
+        options.data.iter().find_map(|theirs| {
+            let (k, v) = theirs.split_once('=')?;
+            (k == key && v != value).then(|| {
+                format!(
+                    "-o {theirs} conflicts with cluster.conf, which gives this node {ours} for \
+                     this filesystem"
+                )
+            })
+        })
+    })
 }
 
 /// The question the reference asks before a `nocluster` mount of a clustered volume.
@@ -214,22 +235,41 @@ fn mount(
         if request.fake || remount {
             // Nothing starts: a fake mount changes nothing, and a remount is already in
             // the group. The checks still say whether the volume belongs here.
-            join::check_volume(sb, running).map_err(|e| report(&e, "trying to join the group"))?;
+            let cluster = join::check_volume(sb, running)
+                .map_err(|e| report(&e, "trying to join the group"))?;
+            // A fake mount answers whether the real one would be allowed, policy included.
+            if let (true, false, Some(local)) = (request.fake, remount, cluster.local_node()) {
+                let outcome = policy
+                    .check(sb, cluster, local)
+                    .map_err(|r| report(&join::JoinError::Policy(r), "trying to join the group"))?;
+                if let Some(message) = policy_conflict(&options, &outcome.mount_options) {
+                    return Err(format!("{prog}: {message} ({dev_shown})"));
+                }
+                extra.extend(outcome.mount_options);
+            }
         } else {
             let _held = o2cb_sys::signals::block_all();
             let j = join::join(io, running, &volume, policy)
                 .map_err(|e| report(&e, "trying to join the group"))?;
-            extra.extend(j.mount_options().iter().cloned());
+            match policy_conflict(&options, j.mount_options()) {
+                None => extra.extend(j.mount_options().iter().cloned()),
+                Some(message) => {
+                    if let Err(e) = j.abandon(io) {
+                        ctx.error_line(report(&e, "leaving the group"));
+                    }
+                    return Err(format!("{prog}: {message} ({dev_shown})"));
+                }
+            }
             joined = Some(j);
         }
     }
+    let data = options.data_with(&extra);
     if request.fake {
         ctx.verbose(format!(
-            "{prog}: fake mount of {dev_shown} on {dir_shown}: nothing mounted"
+            "{prog}: fake mount of {dev_shown} on {dir_shown} (data \"{data}\"): nothing mounted"
         ));
         return Ok(());
     }
-    let data = options.data_with(&extra);
     ctx.verbose(format!(
         "{prog}: mount(2) {dev_shown} on {dir_shown}, flags {:#x}, data \"{data}\"",
         options.flags

@@ -35,25 +35,39 @@ pub const EXIT_NOT_ACTIVE: i32 = 3;
 pub const EXIT_MISCONFIGURED: i32 = 2;
 pub const EXIT_FAILED: i32 = 1;
 
-/// The layout the settings file selects.
-pub fn layout(ctx: &mut Context<'_>) -> Result<Layout, i32> {
-    let (path, _) = crate::init::settings_path(&ctx.root);
+/// The layout the settings file selects (`O2CB_FS_LAYOUT`; absent means classic). The
+/// error says what is wrong, naming the file.
+pub fn read_layout(root: &o2cb_sys::SysRoot) -> Result<Layout, LayoutError> {
+    let (path, _) = crate::init::settings_path(root);
+    let shown = root.display_path(&path).display().to_string();
     let text = o2cb_sys::conffile::read_optional(&path)
         .map(|b| String::from_utf8_lossy(&b.unwrap_or_default()).into_owned())
-        .map_err(|e| {
-            ctx.error(e);
-            EXIT_FAILED
-        })?;
+        .map_err(|e| LayoutError::Unreadable(e.to_string()))?;
     let value = crate::init::settings::SettingsFile::parse(&text)
         .ok()
         .and_then(|f| f.get("O2CB_FS_LAYOUT").map(str::to_string))
         .unwrap_or_default();
-    Layout::parse(&value).ok_or_else(|| {
-        ctx.error(format!(
-            "O2CB_FS_LAYOUT={value} in {} is neither `classic` nor `per-fs`",
-            ctx.root.display_path(&path).display()
-        ));
-        EXIT_MISCONFIGURED
+    Layout::parse(&value).ok_or(LayoutError::Invalid { value, shown })
+}
+
+/// Why the layout is not known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("O2CB_FS_LAYOUT={value} in {shown} is neither `classic` nor `per-fs`")]
+    Invalid { value: String, shown: String },
+}
+
+/// [`read_layout`] for a command: failures are reported, with the exit status to use.
+pub fn layout(ctx: &mut Context<'_>) -> Result<Layout, i32> {
+    read_layout(&ctx.root).map_err(|e| {
+        let code = match e {
+            LayoutError::Unreadable(_) => EXIT_FAILED,
+            LayoutError::Invalid { .. } => EXIT_MISCONFIGURED,
+        };
+        ctx.error(e);
+        code
     })
 }
 
