@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's tests: every crate's unit, snapshot, property and differential tests
-# (the C ocfs2-tools must be installed: scripts/install-deps.sh), then the real-kernel suite.
+# (the C ocfs2-tools must be installed: scripts/install-deps.sh), then the real-kernel suite
+# (one guest) and the two-node cluster (two guests sharing disks and a network).
 #   scripts/test.sh            everything
-#   scripts/test.sh --no-kernel  skip the QEMU suite
+#   scripts/test.sh --no-kernel  skip the QEMU suites
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kernel=1
@@ -18,4 +19,5 @@ cargo test --workspace --doc --release
 tests/ocf/run-ocf-tester.sh "$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/o2cb"
 if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
     tests/kernel/run-suite.sh --quiet
+    tests/kernel/run-cluster.sh --no-build --quiet
 fi

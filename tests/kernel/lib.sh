@@ -287,6 +287,57 @@ mount_dlmfs() {
   grep -q ' /dlm ocfs2_dlmfs ' /proc/mounts || run mount -t ocfs2_dlmfs ocfs2_dlmfs /dlm
 }
 
+# ------------------------------------------------------------------ running a case
+# (used by the drivers, guest/driver.sh and guest/cluster-driver.sh)
+# run_isolated NAME FILE TIMEOUT WORKROOT: run the case FILE in a fresh scratch
+# directory WORKROOT/NAME, in its own process and session, after sourcing
+# /kt/lib.sh and the files in $KT_PRELUDE; kill it after TIMEOUT seconds.
+# Sets KT_RESULT (PASS, FAIL, SKIP) and KT_REASON.
+run_isolated() {
+  _name=$1 _f=$2 _tmo=$3 _root=$4
+  _wd=$_root/$_name
+  rm -rf "$_wd" "$_root/.timeout"; mkdir -p "$_wd"
+  # own session (setsid in a non-leader child execs in place, so $! is the
+  # session and group id): every process the case starts can be killed as a
+  # group at the end
+  (
+    cd "$_wd" || exit 1
+    export KT_CASE="$_name" KT_WORK="$_wd" KT_DISKS="${RG_DISKS:-}"
+    # shellcheck disable=SC2016 # expanded by the case's shell
+    exec setsid /bin/sh -c '. /kt/lib.sh; for _p in ${KT_PRELUDE:-}; do . "$_p"; done; . "$1"' "$_name" "$_f"
+  ) < /dev/null &
+  _cpid=$!
+  # shellcheck disable=SC2016 # expanded by the watchdog's shell
+  setsid /bin/sh -c 'sleep "$1"; : > "$3"
+    echo "TIMEOUT: case $4 still running after $1 s; killing its processes"
+    kill -TERM -"$2" 2>/dev/null; sleep 3; kill -KILL -"$2" 2>/dev/null' \
+    kt-watchdog "$_tmo" "$_cpid" "$_root/.timeout" "$_name" < /dev/null &
+  _wpid=$!
+  _rc=0; wait "$_cpid" || _rc=$?
+  kill -KILL -"$_wpid" 2>/dev/null
+  kill -KILL -"$_cpid" 2>/dev/null   # daemons the case left behind
+  wait "$_wpid" 2>/dev/null
+  KT_REASON=
+  if [ -e "$_root/.timeout" ]; then KT_RESULT=FAIL KT_REASON="timed out after ${_tmo}s"
+  elif [ "$_rc" = 0 ]; then KT_RESULT=PASS
+  elif [ "$_rc" = 77 ]; then KT_RESULT=SKIP KT_REASON="skipped by the case"
+  else KT_RESULT=FAIL KT_REASON="exit status $_rc"
+  fi
+  rm -rf "$_wd"
+}
+
+# kernel_messages NAME WORKROOT: print the kernel messages since the last call
+# (dmesg -c) as "  kmsg: ..." lines; an oops or warning turns KT_RESULT into
+# FAIL even if the case itself did not notice
+kernel_messages() {
+  dmesg -c > "$2/.kmsg" 2>/dev/null
+  [ -s "$2/.kmsg" ] || return 0
+  echo "--- kernel messages during $1:"
+  sed 's/^/  kmsg: /' "$2/.kmsg"
+  _bug=$(grep -m1 -E 'Oops|BUG:|WARNING:|general protection|Call Trace|soft lockup|blocked for more than' "$2/.kmsg" || true)
+  if [ -n "$_bug" ] && [ "$KT_RESULT" != FAIL ]; then KT_RESULT=FAIL KT_REASON="kernel reported: $_bug"; fi
+}
+
 # ------------------------------------------------------------------ teardown
 # teardown_all: bring the machine back to "nothing registered": unmount OCFS2
 # volumes and dlmfs, stop heartbeat regions, remove nodes and clusters.  By

@@ -16,6 +16,8 @@
 #                     FILE:shared opens it for sharing with another guest
 #   --net NETSPEC     a virtio NIC on QEMU -netdev NETSPEC, e.g.
 #                     socket,id=n0,listen=127.0.0.1:40000 (default: none)
+#   --mac MAC         the NIC's MAC address (two guests on one network need
+#                     different ones; default QEMU's 52:54:00:12:34:56)
 #   --mem SIZE        guest memory, default 256M (96M is too little to unpack)
 #   --smp N           guest CPUs, default 1 (TCG; the host has 2 cores, shared)
 #   --hostname NAME   guest hostname, default node1
@@ -43,7 +45,7 @@ help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
 NDISKS=1 DISK_SIZE=256M MEM=256M SMP=1 HOST=node1 TIMEOUT=600
-APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0 NET=none
+APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0 NET=none MAC=''
 DISKS=() OVERLAYS=()
 usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
     --disk-size) DISK_SIZE="$2"; shift 2 ;;
     --disk) d=${2%:shared}; DISKS+=("$(realpath "$d")${2#"$d"}"); shift 2 ;;
     --net) NET="$2"; shift 2 ;;
+    --mac) MAC="$2"; shift 2 ;;
     --mem) MEM="$2"; shift 2 ;;
     --smp) SMP="$2"; shift 2 ;;
     --hostname) HOST="$2"; shift 2 ;;
@@ -140,7 +143,7 @@ qemu_argv() {
     QEMU_ARGV+=(-nic none)
   else
     QEMU_ARGV+=(-netdev "$net"
-                -device "virtio-net-pci,netdev=$(echo "$net" | sed -n 's/.*id=\([^,]*\).*/\1/p')")
+                -device "virtio-net-pci,netdev=$(echo "$net" | sed -n 's/.*id=\([^,]*\).*/\1/p')${MAC:+,mac=$MAC}")
   fi
   for d in "$@"; do
     file=${d%:shared}

@@ -55,7 +55,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+# shellcheck source=host-lib.sh
+. "$HERE/host-lib.sh"
 log() { echo "[run-suite] $*" >&2; }
 
 # ------------------------------------------------------------ the cases
@@ -84,20 +85,10 @@ fi
 # ------------------------------------------------------------ guest image
 t=$(date +%s.%N)
 CACHE="${RG_CACHE:-$HERE/cache}"
-mkdir -p "$CACHE"
-# the lock keeps concurrent runs from building the cache twice (flock is in
-# util-linux, essential on Debian; setup.sh would install it otherwise)
-if command -v flock >/dev/null; then
-  flock "$CACHE/.setup.lock" "$HERE/setup.sh" >&2
-else
-  "$HERE/setup.sh" >&2
-fi
+run_setup "$HERE" "$CACHE"
 T_SETUP=$(secs "$t")
 
 # ------------------------------------------------------------ our binaries
-# cargo name -> installed name (DESIGN.md §1: cargo forbids '.' in names)
-BINS="o2cb:o2cb o2cb_ctl:o2cb_ctl o2cb_init:o2cb.init ocfs2_hb_ctl:ocfs2_hb_ctl
-      mount_ocfs2:mount.ocfs2 mounted_ocfs2:mounted.ocfs2"
 T_BUILD=-
 if [ "$BUILD" = 1 ]; then
   t=$(date +%s.%N)
@@ -105,36 +96,14 @@ if [ "$BUILD" = 1 ]; then
   (cd "$REPO" && cargo build --release --workspace --bins) >&2
   T_BUILD=$(secs "$t")
 fi
-if [ -z "$BIN_DIR" ]; then
-  if [ -n "${CARGO_TARGET_DIR:-}" ]; then
-    BIN_DIR="$(realpath -m "$CARGO_TARGET_DIR")/release"
-  elif command -v cargo >/dev/null; then
-    tdir=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
-           sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-    BIN_DIR="${tdir:-$REPO/target}/release"
-  else
-    BIN_DIR="$REPO/target/release"
-  fi
-fi
+[ -n "$BIN_DIR" ] || BIN_DIR=$(default_bin_dir "$REPO")
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kt-suite.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 OV="$WORK/overlay"
-mkdir -p "$OV/opt/rs/sbin" "$OV/kt/cases"
-staged=() absent=()
-for pair in $BINS; do
-  cargo_name=${pair%%:*} inst=${pair#*:}
-  src=''
-  for cand in "$BIN_DIR/$cargo_name" "$BIN_DIR/$inst"; do
-    if [ -f "$cand" ] && [ -x "$cand" ]; then src=$cand; break; fi
-  done
-  if [ -n "$src" ]; then
-    cp "$src" "$OV/opt/rs/sbin/$inst"; staged+=("$inst")
-  else
-    absent+=("$inst")
-  fi
-done
-log "ours from $BIN_DIR: staged: ${staged[*]:-none}; absent: ${absent[*]:-none}"
+mkdir -p "$OV/kt/cases"
+stage_ours "$BIN_DIR" "$OV/opt/rs/sbin"
+log "ours from $BIN_DIR: staged: ${STAGED[*]:-none}; absent: ${ABSENT[*]:-none}"
 
 install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
 install -m 0644 "$HERE/guest/driver.sh" "$OV/kt/driver.sh"
@@ -262,7 +231,7 @@ fi
   [ "$grc" != 124 ] || echo "GUEST TIMEOUT: killed after ${TIMEOUT}s"
   [ "$grc" != 125 ] || [ -n "$panic" ] || echo "GUEST DIED: no exit marker (QEMU failure?)"
   cat "$WORK/guest-failures"
-  echo "ours: staged ${staged[*]:-none}; absent ${absent[*]:-none}"
+  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}"
   echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, $N_BOOTS guest boot(s) ${T_GUEST}s (kernel to /init ${boot:-?}s guest clock), total $(secs "$T_START")s wall"
   echo "console log: $CONSOLE; per-case logs: $RESULTS/cases/"
 } | tee "$RESULTS/summary.txt"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # selftest.sh - check that the harness reports what goes wrong, using the
-# deliberately misbehaving cases in selftest/ (three guest boots, ~1 min):
+# deliberately misbehaving cases in selftest/ (three guest boots and three
+# two-guest boots, ~3 min):
 #   1. a failing case is FAIL, missing binaries are SKIP (header and
 #      run time), a hanging case is killed at its timeout with its
 #      processes, a case that leaves a cluster, mounts, a heartbeat region
@@ -10,7 +11,11 @@
 #      status is non-zero;
 #   2. a kernel panic is reported, and the panicking case and the ones after
 #      it are FAIL (no result);
-#   3. a guest that never ends is killed at the wall-clock limit and reported.
+#   3. a guest that never ends is killed at the wall-clock limit and reported;
+#   4. two-node runs (run-cluster.sh, selftest/cluster/, three more boots of two
+#      guests): a case failing on one node fails on the other at once and
+#      the next case is SKIP on both; a case hanging on one node is killed at
+#      its timeout; guests that never end are both killed and reported.
 # Prints "harness-selftest: N passed, N failed"; exit 0 when all held.
 set -uo pipefail   # not -e: a failed run is counted, not fatal
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -63,6 +68,35 @@ suite hang --timeout 25 h-hang
 expect hang "guest timeout reported"        '^GUEST TIMEOUT: killed after 25s$'
 expect hang "hung case FAIL"                '^CASE h-hang: FAIL \(no result\) -- the guest was killed'
 expect_rc_nonzero hang
+
+# cluster NAME ARGS...: the same for two-node runs
+cluster() {
+  local name=$1; shift
+  mkdir -p "$OUT"
+  "$HERE/run-cluster.sh" --bin-dir "$EMPTY" --cases-dir "$HERE/selftest/cluster" --quiet \
+    --results "$OUT/$name" "$@" > "$OUT/$name.out" 2>&1
+  echo $? > "$OUT/$name.rc"
+}
+
+cluster two-node a-fail-node2 b-after c-hang-node1
+expect two-node "failing node FAIL"           '^node2 a-fail-node2: FAIL .* -- exit status 1$'
+expect two-node "other node FAIL too"         '^node1 a-fail-node2: FAIL \(([0-9]|[1-3][0-9])\.[0-9]+s\) -- exit status 1$'
+expect two-node "next case SKIP on node1"     '^node1 b-after: SKIP .*not run: a-fail-node2 failed'
+expect two-node "next case SKIP on node2"     '^node2 b-after: SKIP .*not run: a-fail-node2 failed'
+expect two-node "closing line counts"         '^cluster-tests: 0 passed, 1 failed, 2 skipped$'
+expect_rc_nonzero two-node
+
+cluster two-node-hang c-hang-node1
+expect two-node-hang "hung case killed"       '^node1 c-hang-node1: FAIL .* -- timed out after 10s$'
+expect two-node-hang "other node FAIL"        '^node2 c-hang-node1: FAIL '
+expect_rc_nonzero two-node-hang
+
+cluster guests-hang --timeout 30 d-guest-hang
+expect guests-hang "node1 killed"             '^node1: guest exit 124; '
+expect guests-hang "node2 killed"             '^node2: guest exit 124; '
+expect guests-hang "reported as such"         '^node1 run-guest: .*TIMEOUT: guest killed after 30s'
+expect guests-hang "case FAIL (no result)"    '^node2 d-guest-hang: FAIL \(no result\) -- the guest was killed'
+expect_rc_nonzero guests-hang
 
 echo "harness-selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]

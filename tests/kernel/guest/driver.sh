@@ -103,43 +103,9 @@ run_case() {
   if [ -z "$result" ]; then
     tmo=$(header timeout "$f" | awk '{print $1+0}')
     [ "${tmo:-0}" -gt 0 ] || tmo=$DEFAULT_TIMEOUT
-    wd=$WORKROOT/$name
-    rm -rf "$wd" "$WORKROOT/.timeout"; mkdir -p "$wd"
-    # own session (setsid in a non-leader child execs in place, so $! is
-    # the session and group id): every process the case starts can be
-    # killed as a group at the end
-    (
-      cd "$wd" || exit 1
-      export KT_CASE="$name" KT_WORK="$wd" KT_DISKS="$RG_DISKS"
-      # shellcheck disable=SC2016 # expanded by the case's shell
-      exec setsid /bin/sh -c '. /kt/lib.sh; . "$1"' "$name" "$f"
-    ) < /dev/null &
-    cpid=$!
-    # shellcheck disable=SC2016 # expanded by the watchdog's shell
-    setsid /bin/sh -c 'sleep "$1"; : > "$3"
-      echo "TIMEOUT: case $4 still running after $1 s; killing its processes"
-      kill -TERM -"$2" 2>/dev/null; sleep 3; kill -KILL -"$2" 2>/dev/null' \
-      kt-watchdog "$tmo" "$cpid" "$WORKROOT/.timeout" "$name" < /dev/null &
-    wpid=$!
-    rc=0; wait "$cpid" || rc=$?
-    kill -KILL -"$wpid" 2>/dev/null
-    kill -KILL -"$cpid" 2>/dev/null   # daemons the case left behind
-    wait "$wpid" 2>/dev/null
-    if [ -e "$WORKROOT/.timeout" ]; then result=FAIL reason="timed out after ${tmo}s"
-    elif [ "$rc" = 0 ]; then result=PASS
-    elif [ "$rc" = 77 ]; then result=SKIP reason="skipped by the case"
-    else result=FAIL reason="exit status $rc"
-    fi
-    # kernel messages of this case; an oops or warning fails it even if the
-    # case itself did not notice
-    dmesg -c > "$WORKROOT/.kmsg" 2>/dev/null
-    if [ -s "$WORKROOT/.kmsg" ]; then
-      echo "--- kernel messages during $name:"
-      sed 's/^/  kmsg: /' "$WORKROOT/.kmsg"
-      bug=$(grep -m1 -E 'Oops|BUG:|WARNING:|general protection|Call Trace|soft lockup|blocked for more than' "$WORKROOT/.kmsg" || true)
-      if [ -n "$bug" ] && [ "$result" != FAIL ]; then result=FAIL reason="kernel reported: $bug"; fi
-    fi
-    rm -rf "$wd"
+    run_isolated "$name" "$f" "$tmo" "$WORKROOT"
+    kernel_messages "$name" "$WORKROOT"
+    result=$KT_RESULT reason=$KT_REASON
   fi
   # back to a clean state for the next case, whatever happened
   teardown_all > "$WORKROOT/.td" 2>&1 || true

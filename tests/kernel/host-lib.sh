@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# host-lib.sh - host-side pieces shared by run-suite.sh (one guest) and
+# run-cluster.sh (two guests): where our binaries are, and staging them into a
+# guest overlay under their installed names.
+
+# cargo name -> installed name (DESIGN.md §1: cargo forbids '.' in names)
+OURS_BINS="o2cb:o2cb o2cb_ctl:o2cb_ctl o2cb_init:o2cb.init ocfs2_hb_ctl:ocfs2_hb_ctl
+      mount_ocfs2:mount.ocfs2 mounted_ocfs2:mounted.ocfs2"
+
+# default_bin_dir REPO: the release directory of the workspace's cargo target
+# dir ($CARGO_TARGET_DIR honoured, else what cargo metadata says)
+default_bin_dir() {
+  local repo=$1 tdir
+  if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+    echo "$(realpath -m "$CARGO_TARGET_DIR")/release"
+  elif command -v cargo >/dev/null; then
+    tdir=$(cd "$repo" && cargo metadata --format-version 1 --no-deps 2>/dev/null |
+           sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    echo "${tdir:-$repo/target}/release"
+  else
+    echo "$repo/target/release"
+  fi
+}
+
+# stage_ours BIN_DIR DEST: copy each of our binaries found in BIN_DIR (cargo or
+# installed name) to DEST under its installed name; sets the arrays STAGED and
+# ABSENT (installed names)
+stage_ours() {
+  local bin_dir=$1 dest=$2 pair cargo_name inst src cand
+  STAGED=() ABSENT=()
+  mkdir -p "$dest"
+  for pair in $OURS_BINS; do
+    cargo_name=${pair%%:*} inst=${pair#*:}
+    src=''
+    for cand in "$bin_dir/$cargo_name" "$bin_dir/$inst"; do
+      if [ -f "$cand" ] && [ -x "$cand" ]; then src=$cand; break; fi
+    done
+    if [ -n "$src" ]; then
+      cp "$src" "$dest/$inst"; STAGED+=("$inst")
+    else
+      ABSENT+=("$inst")
+    fi
+  done
+}
+
+# secs T0: seconds of wall time since T0 (date +%s.%N), one decimal
+secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
+
+# run_setup HERE CACHE: build the guest cache once (the lock keeps concurrent
+# runs from building it twice; flock is in util-linux, essential on Debian)
+run_setup() {
+  local here=$1 cache=$2
+  mkdir -p "$cache"
+  if command -v flock >/dev/null; then
+    flock "$cache/.setup.lock" "$here/setup.sh" >&2
+  else
+    "$here/setup.sh" >&2
+  fi
+}

@@ -1,0 +1,256 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run-cluster.sh - a real two-node OCFS2 cluster: two QEMU guests (node1,
+# node2) booted together, joined by a guest-to-guest network over the host's
+# loopback only, sharing raw disk images, running the cluster cases with our
+# binaries installed in place of the C tools.
+#
+# usage: run-cluster.sh [--build|--no-build] [--bin-dir DIR] [options] [CASE...]
+#   CASE             a case of cluster/ (NAME or NAME.sh) or a path; run in the
+#                    order given; default: every cluster/*.sh in name order
+#   --build          cargo build --release --workspace --bins first (default)
+#   --no-build       use what is already in the cargo target dir
+#   --bin-dir DIR    take our binaries from DIR instead (implies --no-build)
+#   --cases-dir DIR  where the cases are (default: cluster/ beside this script)
+#   --case-timeout S default per-case timeout in the guests (default 180)
+#   --timeout S      wall-clock limit of each guest (default: computed from the
+#                    cases' timeouts)
+#   --quiet          do not stream node1's console; print only the results
+#   --results DIR    where the logs go (default: results/cluster/ beside this
+#                    script)
+# environment: CARGO_TARGET_DIR, RG_CACHE (see setup.sh)
+#
+# The network: QEMU -netdev socket, node1 listening on 127.0.0.1:PORT (a free
+# port), node2 connecting; inside, 10.77.0.1 and 10.77.0.2 on eth0.  The
+# disks: three shared 256 MB sparse images (/dev/vda, vdb, vdc in both guests),
+# opened with cache=none, no image locking and share-rw, so each guest's writes
+# reach the image the other reads.  Each guest is bounded by its own timeout
+# and killed at it.
+#
+# Exit status 0 only when no case failed on either node and both guests ran to
+# their end.  Results: RESULTS/console-node1.log, console-node2.log,
+# cases/NAME.node1.log / NAME.node2.log, cluster-events.txt (what the kernels
+# logged of nodes joining and leaving), summary.txt; the last line printed is
+#   cluster-tests: N passed, N failed, N skipped
+set -euo pipefail
+
+help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=host-lib.sh
+. "$HERE/host-lib.sh"
+T_START=$(date +%s.%N)
+BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cluster" CASE_TIMEOUT=180 TIMEOUT='' QUIET=0
+RESULTS="$HERE/results/cluster"
+ARGS=()
+usage() { help_text >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) BUILD=1; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
+    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
+    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
+    --timeout) TIMEOUT="$2"; shift 2 ;;
+    --quiet) QUIET=1; shift ;;
+    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
+    -h|--help) usage ;;
+    -*) echo "run-cluster.sh: unknown option $1" >&2; usage ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
+log() { echo "[run-cluster] $*" >&2; }
+
+# ------------------------------------------------------------ the cases
+CASES=()
+declare -A CASE_FILE=()
+add_case() {
+  local a=$1 f n
+  if [[ $a == */* ]]; then f=$(realpath -m "$a"); else f="$CASES_DIR/${a%.sh}.sh"; fi
+  n=$(basename "$f" .sh)
+  [ -f "$f" ] || { echo "run-cluster.sh: no case $f" >&2; exit 2; }
+  [[ $n =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || { echo "run-cluster.sh: bad case name '$n'" >&2; exit 2; }
+  [ -z "${CASE_FILE[$n]:-}" ] || { echo "run-cluster.sh: case $n given twice" >&2; exit 2; }
+  CASES+=("$n"); CASE_FILE[$n]=$f
+}
+if [ ${#ARGS[@]} -eq 0 ]; then
+  for f in "$CASES_DIR"/*.sh; do [ -e "$f" ] && add_case "$f"; done
+else
+  for a in "${ARGS[@]}"; do add_case "$a"; done
+fi
+[ ${#CASES[@]} -gt 0 ] || { echo "run-cluster.sh: no cases in $CASES_DIR" >&2; exit 2; }
+
+# ------------------------------------------------------------ image, binaries
+t=$(date +%s.%N)
+CACHE="${RG_CACHE:-$HERE/cache}"
+run_setup "$HERE" "$CACHE"
+T_SETUP=$(secs "$t")
+T_BUILD=-
+if [ "$BUILD" = 1 ]; then
+  t=$(date +%s.%N)
+  log "cargo build --release --workspace --bins"
+  (cd "$REPO" && cargo build --release --workspace --bins) >&2
+  T_BUILD=$(secs "$t")
+fi
+[ -n "$BIN_DIR" ] || BIN_DIR=$(default_bin_dir "$REPO")
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kt-cluster.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in ${PIDS[@]+"${PIDS[@]}"}; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+OV="$WORK/overlay"
+mkdir -p "$OV/kt/cases"
+stage_ours "$BIN_DIR" "$OV/opt/rs/sbin"
+log "ours from $BIN_DIR: staged: ${STAGED[*]:-none}; absent: ${ABSENT[*]:-none}"
+install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
+install -m 0644 "$HERE/cluster-lib.sh" "$OV/kt/cluster-lib.sh"
+install -m 0644 "$HERE/guest/cluster-driver.sh" "$OV/kt/cluster-driver.sh"
+sum=0
+for c in "${CASES[@]}"; do
+  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
+  echo "$c" >> "$OV/kt/cases.list"
+  tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
+  sum=$((sum + ${tmo:-$CASE_TIMEOUT} + 15))
+done
+LIMIT=${TIMEOUT:-$((300 + sum))}   # boot, waiting for the other guest, the cases
+echo 'exec /bin/sh /kt/cluster-driver.sh' > "$WORK/guest-cmd.sh"
+
+# shared disks in the work dir (a file system with O_DIRECT: QEMU's cache=none
+# needs it; tmpfs may not have it).  Written out in full, not sparse: with two
+# guests doing O_DIRECT I/O to the same image, blocks allocated under them add
+# a race the test is not about.
+DISK_ARGS=()
+for i in 1 2 3; do
+  head -c 256M /dev/zero > "$WORK/shared$i.img"
+  DISK_ARGS+=(--disk "$WORK/shared$i.img:shared")
+done
+
+# a free TCP port on the host's loopback for the guests' network
+port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+PORT=''
+for _ in $(seq 1 50); do
+  p=$((20000 + RANDOM % 30000))
+  if port_free "$p"; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { echo "run-cluster.sh: no free port on 127.0.0.1" >&2; exit 1; }
+
+mkdir -p "$RESULTS"
+rm -rf "$RESULTS/cases" "$RESULTS"/console-*.log; mkdir -p "$RESULTS/cases"
+# boot_node N NETSPEC: one guest in the background; its status in WORK/rcN
+boot_node() {
+  local n=$1 net=$2 q=()
+  [ "$QUIET" = 0 ] && [ "$n" = 1 ] || q=(--quiet)
+  ( rc=0
+    "$HERE/run-guest.sh" --no-setup --quiet-kernel --mem 384M --smp 1 \
+      --hostname "node$n" --net "$net" --mac "52:54:00:77:00:0$n" "${DISK_ARGS[@]}" --timeout "$LIMIT" \
+      --log "$RESULTS/console-node$n.log" --overlay "$OV" ${q[@]+"${q[@]}"} \
+      --append "rg.modules=0 rg.configfs=0" --env "CASE_TIMEOUT=$CASE_TIMEOUT" \
+      - "$WORK/guest-cmd.sh" 2> "$WORK/run-guest$n.err" || rc=$?
+    echo "$rc" > "$WORK/rc$n" ) &
+  PIDS+=($!)
+}
+
+log "cases: ${CASES[*]}; network 127.0.0.1:$PORT; each guest limited to ${LIMIT}s"
+t=$(date +%s.%N)
+boot_node 1 "socket,id=n0,listen=127.0.0.1:$PORT"
+# node2's QEMU connects at start-up: node1's must be listening first
+for _ in $(seq 1 100); do
+  port_free "$PORT" || break
+  [ ! -e "$WORK/rc1" ] || break
+  sleep 0.1
+done
+if port_free "$PORT"; then
+  log "node1's QEMU never listened on $PORT"; wait; cat "$WORK/run-guest1.err" >&2; exit 1
+fi
+boot_node 2 "socket,id=n0,connect=127.0.0.1:$PORT"
+wait
+PIDS=()
+T_GUESTS=$(secs "$t")
+RC1=$(cat "$WORK/rc1") RC2=$(cat "$WORK/rc2")
+
+# ------------------------------------------------------------ results
+pass=0 fail=0 skip=0
+: > "$WORK/summary"
+for n in 1 2; do
+  tr -d '\r' < "$RESULTS/console-node$n.log" > "$WORK/console$n.txt"
+  awk -v dir="$RESULTS/cases" -v node="node$n" '
+    /^=== CASE-BEGIN / { f = dir "/" $3 "." node ".log" }
+    f { print > f }
+    /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console$n.txt"
+done
+for c in "${CASES[@]}"; do
+  res=''
+  for n in 1 2; do
+    line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console$n.txt" || true)
+    rc=$(cat "$WORK/rc$n")
+    if [ -z "$line" ]; then
+      why="the guest ended before it (status $rc)"
+      [ "$rc" = 124 ] && why="the guest was killed at the ${LIMIT}s limit"
+      [ "$rc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
+      line="CASE $c: FAIL (no result) -- $why"
+    fi
+    echo "node$n ${line#CASE }" >> "$WORK/summary"
+    case "$line" in
+      "CASE $c: PASS"*) res=${res:-PASS} ;;
+      "CASE $c: SKIP"*) [ "$res" = FAIL ] || res=SKIP ;;
+      *) res=FAIL ;;
+    esac
+  done
+  case $res in PASS) pass=$((pass + 1)) ;; SKIP) skip=$((skip + 1)) ;; *) fail=$((fail + 1)) ;; esac
+done
+
+# what the kernels said of nodes joining and leaving, in each guest's order
+{
+  for n in 1 2; do
+    echo "node$n:"
+    grep -E 'kmsg: .*(o2net|o2hb|o2dlm|ocfs2: (Mounting|Unmounting)|o2cb: )' "$WORK/console$n.txt" |
+      sed 's/^ *kmsg: /  /' || echo "  (nothing)"
+  done
+} > "$RESULTS/cluster-events.txt"
+
+if [ "$QUIET" = 1 ] || [ "$fail" != 0 ]; then
+  for c in "${CASES[@]}"; do
+    for n in 1 2; do
+      if grep -q "^node$n $c: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.node$n.log" ]; then
+        echo; echo "---------- $c on node$n (last 60 lines of $RESULTS/cases/$c.node$n.log)"
+        tail -n 60 "$RESULTS/cases/$c.node$n.log"
+      fi
+    done
+  done
+fi
+
+ok=1
+{
+  echo
+  echo "==================== two-node results ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+  cat "$WORK/summary"
+  for n in 1 2; do
+    rc=$(cat "$WORK/rc$n")
+    gsum=$(grep -m1 '^SUITE-SUMMARY' "$WORK/console$n.txt" || true)
+    met=$(grep -m1 -E '^CLUSTER-(MET|NO-PEER)' "$WORK/console$n.txt" || true)
+    echo "node$n: guest exit $rc; ${met:-never reached the other node}; ${gsum:-no summary}"
+    grep -m1 -E 'Kernel panic|kernel BUG at|BUG: soft lockup' "$WORK/console$n.txt" | sed "s/^/node$n KERNEL: /" || true
+    sed "s/^/node$n run-guest: /" "$WORK/run-guest$n.err" | grep -E 'TIMEOUT|PANIC|no GUEST-EXIT' || true
+  done
+  echo "kernel events: $RESULTS/cluster-events.txt"
+  sed 's/^/  /' "$RESULTS/cluster-events.txt"
+  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}"
+  echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, two guests ${T_GUESTS}s, total $(secs "$T_START")s wall"
+  echo "logs: $RESULTS/console-node{1,2}.log, $RESULTS/cases/"
+} | tee "$RESULTS/summary.txt"
+# a guest that did not run to its end fails the run even if every case it
+# reached passed
+for n in 1 2; do
+  rc=$(cat "$WORK/rc$n")
+  { [ "$rc" = 0 ] || [ "$rc" = 1 ]; } || ok=0
+  grep -q '^SUITE-SUMMARY' "$WORK/console$n.txt" || ok=0
+done
+if [ "$ok" = 0 ] && [ "$fail" = 0 ]; then fail=1; fi
+echo "cluster-tests: $pass passed, $fail failed, $skip skipped" | tee -a "$RESULTS/summary.txt"
+[ "$fail" = 0 ]
