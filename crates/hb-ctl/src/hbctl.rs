@@ -15,7 +15,8 @@ use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb::context::Context;
 
 use crate::error::{line, Reported};
-use crate::join::{self, JoinError, Left, NoPolicy, RunningCluster};
+use crate::join::{self, JoinError, Left, RunningCluster};
+use crate::policy::ClusterConfPolicy;
 use crate::region::{Started, Stopped};
 use crate::volume::{find_by_uuid, OpenedVolume};
 
@@ -270,7 +271,10 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String>
         }
     };
     if start {
-        let joined = join::join(&mut io, &running, &volume, &NoPolicy)
+        // A node that may not mount the filesystem has no business heartbeating on it
+        // either; stopping (-K) is never refused.
+        let policy = ClusterConfPolicy::load(&ctx.root);
+        let joined = join::join(&mut io, &running, &volume, &policy)
             .map_err(|e: JoinError| report(&e, doing))?;
         ctx.verbose(match joined.heartbeat() {
             join::Heartbeat::Local(Started::Created) => {

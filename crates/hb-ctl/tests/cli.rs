@@ -425,6 +425,9 @@ fn mount_follows_the_per_filesystem_policy_of_cluster_conf() {
         text += &ours_in(MOUNT, r, line, "");
         text += "\n";
     }
+    // nor may it heartbeat on it; stopping is never refused
+    text += &ours_in(HB_CTL, r, "-S -d dev/solo svc", "");
+    text += "\n";
     // a refused mount starts nothing
     let heartbeat = r.join("sys/kernel/config/cluster/web/heartbeat");
     assert!(!heartbeat.join("22".repeat(16)).exists());
