@@ -82,7 +82,7 @@ impl Document {
         path: &'a str,
         diagnostic: &'a Diagnostic,
     ) -> Located<'a> {
-        let (line, column) = index.position(diagnostic.span.start);
+        let (line, column) = index.position(diagnostic.span.start as usize);
         Located {
             path,
             line,
@@ -135,7 +135,7 @@ const CRLF_HINT: &str =
 fn syntax_diagnostics(text: &[u8], tree: &SyntaxTree) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // For "attribute outside of any stanza": the blank line that ended the last stanza.
-    let mut last_blank_after_stanza: Option<(usize, Span)> = None;
+    let mut last_blank_after_stanza: Option<(u32, Span)> = None;
     let mut in_stanza: Option<Span> = None;
     for line in &tree.lines {
         match line.kind {
@@ -146,6 +146,7 @@ fn syntax_diagnostics(text: &[u8], tree: &SyntaxTree) -> Vec<Diagnostic> {
                 }
             }
             LineKind::Invalid { error, at, name } => {
+                let at = at as usize;
                 let byte = text.get(at).copied();
                 let (span, message, hint) =
                     describe(text, error, at, name, byte, last_blank_after_stanza);
@@ -169,7 +170,10 @@ fn syntax_diagnostics(text: &[u8], tree: &SyntaxTree) -> Vec<Diagnostic> {
     if let Some(nul) = tree.nul_at {
         out.push(
             Diagnostic::warning(
-                Span::new(nul, nul + 1),
+                Span {
+                    start: nul,
+                    end: nul + 1,
+                },
                 "NUL byte: the C tools ignore everything from here to the end of the file",
             )
             .with_hint("remove the NUL byte and check what follows it"),
@@ -184,7 +188,7 @@ fn describe(
     at: usize,
     name: Option<Span>,
     byte: Option<u8>,
-    blank_after_stanza: Option<(usize, Span)>,
+    blank_after_stanza: Option<(u32, Span)>,
 ) -> (Span, String, Option<String>) {
     let here = Span::new(at, (at + 1).min(text.len()).max(at));
     let name_str = name

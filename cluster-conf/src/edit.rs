@@ -457,12 +457,13 @@ impl Document {
 
     /// End of the text the C tools read (the first NUL byte, if any, ends it).
     fn body_end(&self) -> usize {
-        self.tree.nul_at.unwrap_or(self.text.len())
+        self.tree.nul_at.map_or(self.text.len(), |at| at as usize)
     }
 
     fn line_ending_at(&self, pos: usize) -> Option<&crate::syntax::Line> {
-        let i = self.tree.lines.partition_point(|l| l.span.end < pos);
-        self.tree.lines.get(i).filter(|l| l.span.end == pos)
+        let lines = &self.tree.lines;
+        let i = lines.partition_point(|l| (l.span.end as usize) < pos);
+        lines.get(i).filter(|l| l.span.end as usize == pos)
     }
 
     /// A splice inserting a canonical stanza (ending in a line feed) at the anchor, with one
@@ -473,12 +474,13 @@ impl Document {
             Anchor::After(id) => {
                 let s = &self.tree.stanzas[id.0];
                 let body_end = lines[s.end_line - 1].span.end;
-                match lines.get(s.end_line) {
+                let end = match lines.get(s.end_line) {
                     Some(l) if l.kind == LineKind::Blank && l.span.start == body_end => l.span.end,
                     _ => body_end,
-                }
+                };
+                end as usize
             }
-            Anchor::Before(id) => lines[self.tree.stanzas[id.0].first_line].span.start,
+            Anchor::Before(id) => lines[self.tree.stanzas[id.0].first_line].span.start as usize,
             Anchor::End => self.body_end(),
         };
         let mut bytes = Vec::with_capacity(stanza.len() + 3);
@@ -538,7 +540,7 @@ impl Document {
             }
         }
         Splice {
-            range: start..end,
+            range: start as usize..end as usize,
             bytes: Vec::new(),
         }
     }
@@ -569,15 +571,15 @@ impl Document {
             .rev()
             .find(|a| &self.text[a.key.range()] == key.as_bytes())
         {
-            let eq = self.equals_sign(a.key.end, a.value.start);
+            let eq = self.equals_sign(a.key.end as usize, a.value.start as usize);
             if value.is_empty() {
                 // `key =` with nothing after it, as the C writer spells an empty value.
                 return Splice {
-                    range: eq + 1..a.value.end,
+                    range: eq + 1..a.value.end as usize,
                     bytes: Vec::new(),
                 };
             }
-            if a.value.start == eq + 1 && a.value.is_empty() {
+            if a.value.start as usize == eq + 1 && a.value.is_empty() {
                 let mut bytes = vec![b' '];
                 bytes.extend_from_slice(&encoded);
                 return Splice {
@@ -593,11 +595,15 @@ impl Document {
         let (indent, pos) = match attrs.last() {
             Some(a) => {
                 let line = self.tree.lines[a.line];
-                (Span::new(line.span.start, a.key.start), line.span.end)
+                let indent = Span {
+                    start: line.span.start,
+                    end: a.key.start,
+                };
+                (indent, line.span.end as usize)
             }
             None => {
                 let line = self.tree.lines[s.header_line];
-                (Span::new(0, 0), line.span.end)
+                (Span::default(), line.span.end as usize)
             }
         };
         let indent: &[u8] = if indent.is_empty() {

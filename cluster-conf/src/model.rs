@@ -800,8 +800,8 @@ fn node_warnings(
 }
 
 /// 1-based line of a byte offset (for "first defined at line N" hints).
-pub(crate) fn line_number(text: &[u8], offset: usize) -> usize {
-    memchr::memchr_iter(b'\n', &text[..offset]).count() + 1
+pub(crate) fn line_number(text: &[u8], offset: u32) -> usize {
+    memchr::memchr_iter(b'\n', &text[..offset as usize]).count() + 1
 }
 
 /// Whether the configured node name `node` designates the host called `host` (spec §2.6):

@@ -9,29 +9,47 @@
 
 use std::ops::Range;
 
+/// The longest text the tree can describe: offsets are `u32`.
+pub const MAX_TEXT_LEN: usize = u32::MAX as usize;
+
 /// A byte range in the document text.
+///
+/// Offsets are `u32`, not `usize`: the tree has an entry per line and per attribute, and
+/// with `usize` offsets it was six times the size of the text; filling that much fresh
+/// memory cost more than scanning the text. A cluster.conf of 4 GiB is not a configuration
+/// anyone has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Span {
+    /// # Panics
+    ///
+    /// If an offset is beyond [`MAX_TEXT_LEN`].
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
+        Span {
+            start: offset(start),
+            end: offset(end),
+        }
     }
 
     pub fn range(self) -> Range<usize> {
-        self.start..self.end
+        self.start as usize..self.end as usize
     }
 
     pub fn len(self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub fn is_empty(self) -> bool {
         self.start == self.end
     }
+}
+
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).expect("offsets in a cluster.conf fit in 32 bits")
 }
 
 /// Why the C parser rejects a line. The messages are the ones the C parser would print if its
@@ -92,7 +110,7 @@ pub enum LineKind {
     /// when one could be read before the problem.
     Invalid {
         error: SyntaxError,
-        at: usize,
+        at: u32,
         name: Option<Span>,
     },
     /// Everything from the first NUL byte to the end: the C tools stop reading there.
@@ -142,7 +160,7 @@ pub struct SyntaxTree {
     pub stanzas: Vec<Stanza>,
     pub attributes: Vec<Attribute>,
     /// Offset of the first NUL byte, where the C tools stop reading.
-    pub nul_at: Option<usize>,
+    pub nul_at: Option<u32>,
 }
 
 /// `\r` or `\r\n`: what is left of a blank line in a file with Windows line endings.
@@ -150,23 +168,91 @@ fn is_cr_line(rest: &[u8]) -> bool {
     rest == b"\r" || rest == b"\r\n"
 }
 
+/// Byte classes, looked up in [`CLASS`]: one load per byte in the scanner's loops instead of
+/// a chain of range comparisons.
+const IDENT: u8 = 1;
+const BLANK: u8 = 2;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            table[b] = IDENT;
+        } else if c == b' ' || c == b'\t' {
+            table[b] = BLANK;
+        }
+        b += 1;
+    }
+    table
+};
+
 fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[usize::from(b)] & IDENT != 0
 }
 
-fn is_blank(b: u8) -> bool {
-    b == b' ' || b == b'\t'
+/// The first offset at or after `p` whose byte is not of `class` (or the end of the text).
+fn skip(text: &[u8], mut p: usize, class: u8) -> usize {
+    while let Some(&b) = text.get(p) {
+        if CLASS[usize::from(b)] & class == 0 {
+            break;
+        }
+        p += 1;
+    }
+    p
+}
+
+/// The offset of the first line feed at or after `from`, or the end of the text.
+fn line_end(text: &[u8], from: usize) -> usize {
+    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Lines of cluster.conf are short: a few eight-byte words, each tested for a line feed
+    // with integer arithmetic, find most of them before memchr has finished setting up.
+    let mut p = from;
+    for _ in 0..4 {
+        let Some(word) = text.get(p..p + 8) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ LF;
+        // A high bit for each zero byte of `x`; bits above the first zero byte may be wrong
+        // (borrows), the lowest one is exact.
+        let zeros = x.wrapping_sub(ONES) & !x & HIGH;
+        if zeros != 0 {
+            return p + (zeros.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
+    }
+    memchr::memchr(b'\n', &text[p..]).map_or(text.len(), |i| p + i)
+}
+
+/// A span of offsets that [`parse`] has checked to fit.
+fn span(start: usize, end: usize) -> Span {
+    Span {
+        start: start as u32,
+        end: end as u32,
+    }
 }
 
 /// Scans the bytes of one cluster.conf into lines and stanzas. Never fails: rejected lines
 /// are kept as [`LineKind::Invalid`].
+///
+/// # Panics
+///
+/// If the text is longer than [`MAX_TEXT_LEN`].
 pub fn parse(text: &[u8]) -> SyntaxTree {
+    assert!(
+        text.len() <= MAX_TEXT_LEN,
+        "a cluster.conf of {} bytes is beyond the {MAX_TEXT_LEN} that spans can address",
+        text.len()
+    );
     let nul_at = memchr::memchr(0, text);
     let end = nul_at.unwrap_or(text.len());
     let body = &text[..end];
 
     let mut tree = SyntaxTree {
-        nul_at,
+        nul_at: nul_at.map(|at| at as u32),
         // A cluster.conf line is about 20 bytes on average; reserving avoids regrowth on big
         // files without over-allocating on small ones.
         lines: Vec::with_capacity(body.len() / 20 + 1),
@@ -185,7 +271,7 @@ pub fn parse(text: &[u8]) -> SyntaxTree {
     builder.finish(&mut tree);
     if let Some(nul) = nul_at {
         tree.lines.push(Line {
-            span: Span::new(nul, text.len()),
+            span: span(nul, text.len()),
             kind: LineKind::IgnoredTail,
         });
     }
@@ -195,16 +281,20 @@ pub fn parse(text: &[u8]) -> SyntaxTree {
 /// Scans one logical line starting at `start`; returns it and the offset of the next line.
 fn scan_line(text: &[u8], start: usize) -> (Line, usize) {
     let end = text.len();
-    let line_end = |from: usize| memchr::memchr(b'\n', &text[from..]).map_or(end, |i| from + i);
     let finish = |kind: LineKind, lf: usize| {
         let next = if lf < end { lf + 1 } else { end };
         (
             Line {
-                span: Span::new(start, next),
+                span: span(start, next),
                 kind,
             },
             next,
         )
+    };
+    let invalid = |error: SyntaxError, at: usize, name: Option<Span>| LineKind::Invalid {
+        error,
+        at: at as u32,
+        name,
     };
 
     let first = text[start];
@@ -212,122 +302,82 @@ fn scan_line(text: &[u8], start: usize) -> (Line, usize) {
         return finish(LineKind::Blank, start);
     }
     if first == b'#' {
-        return finish(LineKind::Comment, line_end(start));
+        return finish(LineKind::Comment, line_end(text, start));
     }
-    if is_blank(first) {
-        let mut p = start;
-        while p < end && is_blank(text[p]) {
-            p += 1;
-        }
+    let class = CLASS[usize::from(first)];
+    if class & BLANK != 0 {
+        let mut p = skip(text, start, BLANK);
         if p == end || text[p] == b'\n' {
             return finish(LineKind::Blank, p);
         }
         if !is_ident(text[p]) {
-            let kind = LineKind::Invalid {
-                error: SyntaxError::InvalidAttributeNameChar,
-                at: p,
-                name: None,
-            };
-            return finish(kind, line_end(p));
+            let kind = invalid(SyntaxError::InvalidAttributeNameChar, p, None);
+            return finish(kind, line_end(text, p));
         }
         let key_start = p;
-        while p < end && is_ident(text[p]) {
-            p += 1;
+        p = skip(text, p, IDENT);
+        let key = span(key_start, p);
+        p = skip(text, p, BLANK);
+        match text.get(p) {
+            None | Some(b'\n') => {
+                let kind = invalid(SyntaxError::MissingEquals, p, Some(key));
+                return finish(kind, p);
+            }
+            Some(b'=') => {}
+            Some(_) => {
+                let kind = invalid(SyntaxError::ExpectedEquals, p, Some(key));
+                return finish(kind, line_end(text, p));
+            }
         }
-        let key = Span::new(key_start, p);
-        while p < end && is_blank(text[p]) {
-            p += 1;
-        }
-        if p == end || text[p] == b'\n' {
-            let kind = LineKind::Invalid {
-                error: SyntaxError::MissingEquals,
-                at: p,
-                name: Some(key),
-            };
-            return finish(kind, p);
-        }
-        if text[p] != b'=' {
-            let kind = LineKind::Invalid {
-                error: SyntaxError::ExpectedEquals,
-                at: p,
-                name: Some(key),
-            };
-            return finish(kind, line_end(p));
-        }
-        p += 1;
-        while p < end && is_blank(text[p]) {
-            p += 1;
-        }
-        let value_start = p;
+        let value_start = skip(text, p + 1, BLANK);
         // The value runs to the first line feed that is not escaped by a backslash.
-        let mut q = p;
+        let mut q = value_start;
         let value_end = loop {
-            match memchr::memchr(b'\n', &text[q..]) {
-                None => break end,
-                Some(i) => {
-                    let lf = q + i;
-                    if lf > value_start
-                        && text[lf - 1] == b'\\'
-                        && !escaped_backslash(text, value_start, lf - 1)
-                    {
-                        q = lf + 1;
-                        if q >= end {
-                            break end;
-                        }
-                    } else {
-                        break lf;
-                    }
+            let lf = line_end(text, q);
+            if lf == end {
+                break end;
+            }
+            if lf > value_start
+                && text[lf - 1] == b'\\'
+                && !escaped_backslash(text, value_start, lf - 1)
+            {
+                q = lf + 1;
+                if q >= end {
+                    break end;
                 }
+            } else {
+                break lf;
             }
         };
         let kind = LineKind::Attribute {
             key,
-            value: Span::new(value_start, value_end),
+            value: span(value_start, value_end),
         };
         return finish(kind, value_end);
     }
-    if is_ident(first) {
-        let mut p = start;
-        while p < end && is_ident(text[p]) {
-            p += 1;
+    if class & IDENT != 0 {
+        let mut p = skip(text, start, IDENT);
+        let name = span(start, p);
+        match text.get(p) {
+            None | Some(b'\n') => {
+                let kind = invalid(SyntaxError::MissingColon, p, Some(name));
+                return finish(kind, p);
+            }
+            Some(b':') => {}
+            Some(_) => {
+                let kind = invalid(SyntaxError::InvalidCharInStanzaDecl, p, Some(name));
+                return finish(kind, line_end(text, p));
+            }
         }
-        let name = Span::new(start, p);
-        if p == end || text[p] == b'\n' {
-            let kind = LineKind::Invalid {
-                error: SyntaxError::MissingColon,
-                at: p,
-                name: Some(name),
-            };
-            return finish(kind, p);
-        }
-        if text[p] != b':' {
-            let kind = LineKind::Invalid {
-                error: SyntaxError::InvalidCharInStanzaDecl,
-                at: p,
-                name: Some(name),
-            };
-            return finish(kind, line_end(p));
-        }
-        p += 1;
-        while p < end && is_blank(text[p]) {
-            p += 1;
-        }
+        p = skip(text, p + 1, BLANK);
         if p == end || text[p] == b'\n' {
             return finish(LineKind::Header { name }, p);
         }
-        let kind = LineKind::Invalid {
-            error: SyntaxError::TrailingGarbageAfterHeader,
-            at: p,
-            name: Some(name),
-        };
-        return finish(kind, line_end(p));
+        let kind = invalid(SyntaxError::TrailingGarbageAfterHeader, p, Some(name));
+        return finish(kind, line_end(text, p));
     }
-    let kind = LineKind::Invalid {
-        error: SyntaxError::InvalidStanzaNameChar,
-        at: start,
-        name: None,
-    };
-    finish(kind, line_end(start))
+    let kind = invalid(SyntaxError::InvalidStanzaNameChar, start, None);
+    finish(kind, line_end(text, start))
 }
 
 /// The C scanner reads a value byte by byte: a backslash consumes the byte after it, so in
@@ -384,14 +434,14 @@ impl StanzaBuilder {
                 at,
                 ..
             } => {
-                if is_cr_line(&text[at..line.span.end]) {
+                if is_cr_line(&text[at as usize..line.span.end as usize]) {
                     // The CR of a CRLF blank line: the author meant a blank line.
                     self.close(tree, index);
                 } else {
                     // Most likely a header in another syntax (`[cluster]`): group what
                     // follows under a nameless stanza instead of reporting every attribute
                     // below it as homeless.
-                    self.open(tree, index, Span::new(at, at), true);
+                    self.open(tree, index, Span { start: at, end: at }, true);
                 }
             }
             LineKind::Attribute { key, value } => match &mut self.current {

@@ -49,7 +49,7 @@ fn assert_tree_tiles(text: &[u8], tree: &SyntaxTree) {
             LineKind::Blank | LineKind::Comment => {}
         }
     }
-    assert_eq!(pos, text.len(), "lines cover the whole text");
+    assert_eq!(pos as usize, text.len(), "lines cover the whole text");
     let mut previous_end = 0;
     for s in &tree.stanzas {
         assert!(previous_end <= s.first_line);
@@ -72,7 +72,7 @@ fn assert_parse_invariants(text: &[u8]) -> Document {
     assert_tree_tiles(text, doc.tree());
     for d in doc.diagnostics() {
         assert!(
-            d.span.start <= d.span.end && d.span.end <= text.len(),
+            d.span.start <= d.span.end && d.span.range().end <= text.len(),
             "{d:?}"
         );
     }

@@ -39,9 +39,9 @@ fn check_parse(text: &[u8]) -> Document {
             assert!(value.end <= line.span.end);
         }
     }
-    assert_eq!(pos, text.len());
+    assert_eq!(pos as usize, text.len());
     for d in doc.diagnostics() {
-        assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+        assert!(d.span.start <= d.span.end && d.span.range().end <= text.len());
     }
     let rendered = doc.render_diagnostics("f", |_| true);
     assert!(rendered.lines().count() >= doc.diagnostics().len());
