@@ -2,15 +2,17 @@
 //! stanzas, lowered from the syntax tree with the reference's rules (spec §1.5) and the
 //! extension's (DESIGN §4).
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::marker::PhantomData;
 use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::{decode_value, trim_value, Span, SyntaxTree};
+use crate::syntax::{read_value, Attribute, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
 
 /// The hash of the lowering's lookup tables (duplicate names, numbers, addresses): rustc's
@@ -55,12 +57,18 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The table picks buckets by the low bits, but the low bits of a product depend only
+        // on the low bits of what was multiplied: a key with the cluster index in its high
+        // half put every node number 1 of every cluster in one bucket. The high bits of the
+        // product depend on every bit; bring them down.
+        self.0.rotate_left(26)
     }
 }
 
 /// A hash map with [`FxHasher`].
 pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash set with [`FxHasher`].
+pub(crate) type FxHashSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Index of a stanza in the document it was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,49 +178,125 @@ const KNOWN_STANZAS: [&str; 5] = [
     "filesystem",
     "filesystem_node",
 ];
-const CLUSTER_KEYS: [&str; 3] = ["name", "heartbeat_mode", "node_count"];
-const NODE_KEYS: [&str; 5] = ["name", "cluster", "number", "ip_address", "ip_port"];
-const HEARTBEAT_KEYS: [&str; 2] = ["region", "cluster"];
 pub(crate) const FILESYSTEM_KEYS: [&str; 4] = ["uuid", "cluster", "label", "slots"];
 pub(crate) const FILESYSTEM_NODE_KEYS: [&str; 5] =
     ["filesystem", "node", "slot", "ip_address", "ip_port"];
 
-/// A stanza's attributes, looked up the way the reference does: the last duplicate wins and
-/// values are read decoded and trimmed.
-struct StanzaView<'a> {
-    text: &'a [u8],
-    tree: &'a SyntaxTree,
-    id: StanzaId,
-    /// The stanza's known keys, and for each the index (in [`SyntaxTree::attributes`]) of
-    /// its last occurrence: one pass over the attributes instead of one per key looked up.
-    known: &'static [&'static str],
-    last: [Option<usize>; MAX_KNOWN_KEYS],
-    /// Whether some attribute has a key that is not known.
-    has_unknown: bool,
+/// The keys a classic stanza knows. Recognising a key is a `match` on its bytes, and looking
+/// one up an array index: comparing the key against a list of names (and looking up by name)
+/// was a tenth of the lowering.
+trait StanzaKey: Copy {
+    /// Every key, each at its [`StanzaKey::index`].
+    const NAMES: &'static [&'static str];
+    /// Which known key `key` is.
+    fn find(key: &[u8]) -> Option<Self>;
+    fn index(self) -> usize;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClusterKey {
+    Name,
+    HeartbeatMode,
+    NodeCount,
+}
+
+impl StanzaKey for ClusterKey {
+    const NAMES: &'static [&'static str] = &["name", "heartbeat_mode", "node_count"];
+
+    fn find(key: &[u8]) -> Option<Self> {
+        Some(match key {
+            b"name" => ClusterKey::Name,
+            b"heartbeat_mode" => ClusterKey::HeartbeatMode,
+            b"node_count" => ClusterKey::NodeCount,
+            _ => return None,
+        })
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeKey {
+    Name,
+    Cluster,
+    Number,
+    IpAddress,
+    IpPort,
+}
+
+impl StanzaKey for NodeKey {
+    const NAMES: &'static [&'static str] = &["name", "cluster", "number", "ip_address", "ip_port"];
+
+    fn find(key: &[u8]) -> Option<Self> {
+        Some(match key {
+            b"name" => NodeKey::Name,
+            b"cluster" => NodeKey::Cluster,
+            b"number" => NodeKey::Number,
+            b"ip_address" => NodeKey::IpAddress,
+            b"ip_port" => NodeKey::IpPort,
+            _ => return None,
+        })
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HeartbeatKey {
+    Region,
+    Cluster,
+}
+
+impl StanzaKey for HeartbeatKey {
+    const NAMES: &'static [&'static str] = &["region", "cluster"];
+
+    fn find(key: &[u8]) -> Option<Self> {
+        Some(match key {
+            b"region" => HeartbeatKey::Region,
+            b"cluster" => HeartbeatKey::Cluster,
+            _ => return None,
+        })
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// The most keys a classic stanza knows (`node:`).
 const MAX_KNOWN_KEYS: usize = 5;
 
+/// A stanza's attributes, looked up the way the reference does: the last duplicate wins and
+/// values are read decoded and trimmed.
+struct StanzaView<'a, K> {
+    text: &'a [u8],
+    tree: &'a SyntaxTree,
+    id: StanzaId,
+    /// The last occurrence of each known key: one pass over the attributes instead of one per
+    /// key looked up.
+    last: [Option<&'a Attribute>; MAX_KNOWN_KEYS],
+    /// Whether some attribute has a key that is not known.
+    has_unknown: bool,
+    keys: PhantomData<K>,
+}
+
 /// A value as read, with where it came from.
 struct Value<'a> {
-    bytes: std::borrow::Cow<'a, [u8]>,
+    bytes: Cow<'a, [u8]>,
     span: Span,
 }
 
-impl<'a> StanzaView<'a> {
-    fn new(
-        text: &'a [u8],
-        tree: &'a SyntaxTree,
-        id: StanzaId,
-        known: &'static [&'static str],
-    ) -> StanzaView<'a> {
+impl<'a, K: StanzaKey> StanzaView<'a, K> {
+    fn new(text: &'a [u8], tree: &'a SyntaxTree, id: StanzaId) -> StanzaView<'a, K> {
         let mut last = [None; MAX_KNOWN_KEYS];
         let mut has_unknown = false;
-        for i in tree.stanzas[id.0].attributes.clone() {
-            let key = &text[tree.attributes[i].key.range()];
-            match known.iter().position(|k| k.as_bytes() == key) {
-                Some(k) => last[k] = Some(i),
+        for a in &tree.attributes[tree.stanzas[id.0].attributes.clone()] {
+            match K::find(&text[a.key.range()]) {
+                Some(k) => last[k.index()] = Some(a),
                 None => has_unknown = true,
             }
         }
@@ -220,9 +304,9 @@ impl<'a> StanzaView<'a> {
             text,
             tree,
             id,
-            known,
             last,
             has_unknown,
+            keys: PhantomData,
         }
     }
 
@@ -234,23 +318,17 @@ impl<'a> StanzaView<'a> {
         self.tree.lines[self.stanza().header_line].span
     }
 
-    /// The value of a known key (the last occurrence wins), decoded and trimmed.
-    fn get(&self, key: &str) -> Option<Value<'a>> {
-        let k = self
-            .known
-            .iter()
-            .position(|k| *k == key)
-            .expect("only known keys are looked up");
-        self.last[k].map(|i| &self.tree.attributes[i]).map(|a| {
-            let raw = &self.text[a.value.range()];
-            let bytes = match decode_value(raw) {
-                std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(trim_value(b)),
-                std::borrow::Cow::Owned(v) => std::borrow::Cow::Owned(trim_value(&v).to_vec()),
-            };
-            // Point at the value, or at the key when the value is empty.
-            let span = if a.value.is_empty() { a.key } else { a.value };
-            Value { bytes, span }
+    /// The value of a key (the last occurrence wins), decoded and trimmed.
+    fn get(&self, key: K) -> Option<Value<'a>> {
+        self.last[key.index()].map(|a| Value {
+            bytes: read_value(&self.text[a.value.range()]),
+            span: value_span(a),
         })
+    }
+
+    /// Where a key's value is, or the header when the key is missing.
+    fn span_of(&self, key: K) -> Span {
+        self.last[key.index()].map_or_else(|| self.header_span(), value_span)
     }
 
     /// Warns about keys that look like misspellings of known ones (the reference silently
@@ -262,10 +340,10 @@ impl<'a> StanzaView<'a> {
         let attrs = &self.tree.attributes[self.stanza().attributes.clone()];
         for a in attrs {
             let key = &self.text[a.key.range()];
-            if self.known.iter().any(|k| k.as_bytes() == key) {
+            if K::find(key).is_some() {
                 continue;
             }
-            if let Some(suggestion) = near_miss(key, self.known) {
+            if let Some(suggestion) = near_miss(key, K::NAMES) {
                 out.push(
                     Diagnostic::warning(
                         a.key,
@@ -280,6 +358,15 @@ impl<'a> StanzaView<'a> {
                 );
             }
         }
+    }
+}
+
+/// Points at the value, or at the key when the value is empty.
+fn value_span(a: &Attribute) -> Span {
+    if a.value.is_empty() {
+        a.key
+    } else {
+        a.value
     }
 }
 
@@ -327,7 +414,7 @@ fn number_problem(key: &str, value: &Value<'_>, e: NumberError, limit: &str) -> 
     }
 }
 
-fn missing(view: &StanzaView<'_>, stanza: &str, key: &str) -> Diagnostic {
+fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> Diagnostic {
     Diagnostic::error(
         view.header_span(),
         format!("{stanza} stanza has no `{key}`"),
@@ -344,10 +431,6 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
     let mut heartbeat_stanzas = Vec::new();
     let mut fs_stanzas = Vec::new();
     let mut fs_node_stanzas = Vec::new();
-    let syntax_clean = !tree
-        .lines
-        .iter()
-        .any(|l| matches!(l.kind, crate::syntax::LineKind::Invalid { .. }));
 
     for (i, stanza) in tree.stanzas.iter().enumerate() {
         let name = &text[stanza.name.range()];
@@ -387,10 +470,14 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                 continue;
             }
         }
-        let view = StanzaView::new(text, tree, id, &CLUSTER_KEYS);
+        let view = StanzaView::<ClusterKey>::new(text, tree, id);
         view.check_unknown_keys("cluster", diags);
-        let Some(name) = view.get("name") else {
+        let Some(name) = view.get(ClusterKey::Name) else {
             // The C tools only reach (and crash on) a nameless cluster in a file they parse.
+            let syntax_clean = !tree
+                .lines
+                .iter()
+                .any(|l| matches!(l.kind, crate::syntax::LineKind::Invalid { .. }));
             let hint = if syntax_clean {
                 "add `name = <cluster name>` (the C tools crash on this file)"
             } else {
@@ -399,7 +486,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             diags.push(missing(&view, "cluster", "name").with_hint(hint));
             continue;
         };
-        let heartbeat_mode = match view.get("heartbeat_mode") {
+        let heartbeat_mode = match view.get(ClusterKey::HeartbeatMode) {
             None => HeartbeatMode::Local,
             Some(v) => HeartbeatMode::from_config(&v.bytes).unwrap_or_else(|| {
                 diags.push(
@@ -412,7 +499,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                 HeartbeatMode::Local
             }),
         };
-        let node_count = match view.get("node_count") {
+        let node_count = match view.get(ClusterKey::NodeCount) {
             None => {
                 diags.push(
                     missing(&view, "cluster", "node_count")
@@ -453,25 +540,25 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             stanza: id,
         });
     }
-
-    let find_cluster =
-        |index: &FxHashMap<BString, usize>, name: &[u8]| index.get(name.as_bstr()).copied();
+    let mut find_cluster = ClusterFinder {
+        index: &cluster_index,
+        last: None,
+    };
 
     // Nodes: a node whose `cluster` matches no cluster stanza is ignored by the reference
     // (and dropped when it rewrites the file).
-    // Keyed by cluster index and name, number or address; sized once for all nodes.
+    // One table each for all clusters, keyed by the cluster's index and the name, number or
+    // address, sized once for all nodes.
     let capacity = node_stanzas.len();
     // Names as read: borrowed from the text unless a continuation had to be decoded.
-    let mut seen_names: FxHashMap<(usize, std::borrow::Cow<'_, [u8]>), StanzaId> =
+    let mut seen_names: FxHashMap<(u32, Cow<'_, [u8]>), StanzaId> =
         FxHashMap::with_capacity_and_hasher(capacity, Default::default());
-    let mut seen_numbers: FxHashMap<(usize, u32), usize> =
-        FxHashMap::with_capacity_and_hasher(capacity, Default::default());
-    let mut seen_ips: FxHashMap<(usize, Ipv4Addr), usize> =
-        FxHashMap::with_capacity_and_hasher(capacity, Default::default());
+    let mut seen_numbers = NodeTable::with_capacity(capacity);
+    let mut seen_ips = NodeTable::with_capacity(capacity);
     for id in node_stanzas {
-        let view = StanzaView::new(text, tree, id, &NODE_KEYS);
+        let view = StanzaView::<NodeKey>::new(text, tree, id);
         view.check_unknown_keys("node", diags);
-        let Some(cluster) = view.get("cluster") else {
+        let Some(cluster) = view.get(NodeKey::Cluster) else {
             diags.push(
                 Diagnostic::warning(
                     view.header_span(),
@@ -481,15 +568,14 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             );
             continue;
         };
-        let Some(ci) = find_cluster(&cluster_index, &cluster.bytes) else {
+        let Some(ci) = find_cluster.find(&clusters, &cluster.bytes) else {
             diags.push(orphan(&cluster, "node"));
             continue;
         };
-        let Some(node) = lower_node(&view, diags) else {
+        let Some((node, name)) = lower_node(&view, diags) else {
             continue;
         };
-        let name = view.get("name").expect("a lowered node has a name").bytes;
-        let first = match seen_names.entry((ci, name)) {
+        let first = match seen_names.entry((ci as u32, name.bytes)) {
             Entry::Occupied(first) => *first.get(),
             Entry::Vacant(slot) => {
                 slot.insert(id);
@@ -499,7 +585,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         if first != id {
             diags.push(
                 Diagnostic::error(
-                    view.get("name").map_or(view.header_span(), |v| v.span),
+                    name.span,
                     format!(
                         "node `{}` is defined twice in cluster `{}`",
                         node.name, clusters[ci].name
@@ -526,12 +612,13 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         clusters[ci].nodes.push(node);
     }
 
-    let mut seen_regions: Vec<FxHashMap<BString, StanzaId>> =
-        vec![FxHashMap::default(); clusters.len()];
+    // Regions as read, keyed by cluster index, like the node names.
+    let mut seen_regions: FxHashSet<(u32, Cow<'_, [u8]>)> =
+        FxHashSet::with_capacity_and_hasher(heartbeat_stanzas.len(), Default::default());
     for id in heartbeat_stanzas {
-        let view = StanzaView::new(text, tree, id, &HEARTBEAT_KEYS);
+        let view = StanzaView::<HeartbeatKey>::new(text, tree, id);
         view.check_unknown_keys("heartbeat", diags);
-        let Some(cluster) = view.get("cluster") else {
+        let Some(cluster) = view.get(HeartbeatKey::Cluster) else {
             diags.push(
                 Diagnostic::warning(
                     view.header_span(),
@@ -541,11 +628,11 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             );
             continue;
         };
-        let Some(ci) = find_cluster(&cluster_index, &cluster.bytes) else {
+        let Some(ci) = find_cluster.find(&clusters, &cluster.bytes) else {
             diags.push(orphan(&cluster, "heartbeat"));
             continue;
         };
-        let region = match view.get("region") {
+        let region = match view.get(HeartbeatKey::Region) {
             Some(v) if !v.bytes.is_empty() => v,
             Some(v) => {
                 diags.push(Diagnostic::error(v.span, "`region` is empty"));
@@ -556,8 +643,8 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                 continue;
             }
         };
-        let name = BString::from(region.bytes.as_ref());
-        if seen_regions[ci].contains_key(&name) {
+        let name = region.bytes.as_bstr();
+        if seen_regions.contains(&(ci as u32, Cow::Borrowed(&region.bytes[..]))) {
             diags.push(Diagnostic::error(
                 region.span,
                 format!(
@@ -579,11 +666,11 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                 .with_hint("regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`"),
             );
         }
-        seen_regions[ci].insert(name.clone(), id);
         clusters[ci].regions.push(HeartbeatRegion {
-            region: name,
+            region: BString::from(name.as_bytes()),
             stanza: id,
         });
+        seen_regions.insert((ci as u32, region.bytes));
     }
     for c in &clusters {
         if c.heartbeat_mode == HeartbeatMode::Global && c.regions.len() > MAX_GLOBAL_REGIONS {
@@ -613,6 +700,53 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
     }
 }
 
+/// Finds a cluster by the name a stanza gives. Stanzas come grouped by cluster, so the last
+/// cluster found is tried before the table.
+struct ClusterFinder<'m> {
+    index: &'m FxHashMap<BString, usize>,
+    last: Option<usize>,
+}
+
+impl ClusterFinder<'_> {
+    fn find(&mut self, clusters: &[Cluster], name: &[u8]) -> Option<usize> {
+        if let Some(last) = self.last {
+            if clusters[last].name == name {
+                return Some(last);
+            }
+        }
+        let found = self.index.get(name.as_bstr()).copied();
+        if found.is_some() {
+            self.last = found;
+        }
+        found
+    }
+}
+
+/// Which node of its cluster first used a number or an address: keyed by the cluster's index
+/// and the 32-bit value in one word, which hashes in one step.
+struct NodeTable(FxHashMap<u64, u32>);
+
+impl NodeTable {
+    fn with_capacity(capacity: usize) -> NodeTable {
+        NodeTable(FxHashMap::with_capacity_and_hasher(
+            capacity,
+            Default::default(),
+        ))
+    }
+
+    /// Records `node` as the user of `value` in cluster `ci`, unless a node already is; gives
+    /// that node.
+    fn first_user(&mut self, ci: usize, value: u32, node: usize) -> Option<usize> {
+        match self.0.entry((ci as u64) << 32 | u64::from(value)) {
+            Entry::Occupied(first) => Some(*first.get() as usize),
+            Entry::Vacant(slot) => {
+                slot.insert(node as u32);
+                None
+            }
+        }
+    }
+}
+
 fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
     Diagnostic::warning(
         cluster.span,
@@ -624,10 +758,15 @@ fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
     .with_hint("the C tools drop such stanzas when they rewrite the file")
 }
 
-fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+/// The node a stanza describes, with its name as read (for the duplicate check); `None`
+/// after reporting why when it has errors.
+fn lower_node<'a>(
+    view: &StanzaView<'a, NodeKey>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Node, Value<'a>)> {
     let before = diags.len();
-    let name = match view.get("name") {
-        Some(v) if !v.bytes.is_empty() => Some(BString::from(v.bytes.as_ref())),
+    let name = match view.get(NodeKey::Name) {
+        Some(v) if !v.bytes.is_empty() => Some(v),
         Some(v) => {
             diags.push(Diagnostic::error(v.span, "node `name` is empty"));
             None
@@ -637,7 +776,7 @@ fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node
             None
         }
     };
-    let number = match view.get("number") {
+    let number = match view.get(NodeKey::Number) {
         None => {
             diags.push(missing(view, "node", "number"));
             None
@@ -650,7 +789,7 @@ fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node
             }
         },
     };
-    let ip_address = match view.get("ip_address") {
+    let ip_address = match view.get(NodeKey::IpAddress) {
         None => {
             diags.push(missing(view, "node", "ip_address"));
             None
@@ -668,7 +807,7 @@ fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node
             }
         },
     };
-    let ip_port = match view.get("ip_port") {
+    let ip_port = match view.get(NodeKey::IpPort) {
         None => {
             diags.push(missing(view, "node", "ip_port"));
             None
@@ -684,13 +823,15 @@ fn lower_node(view: &StanzaView<'_>, diags: &mut Vec<Diagnostic>) -> Option<Node
     if diags.len() != before {
         return None;
     }
-    Some(Node {
-        name: name?,
+    let name = name?;
+    let node = Node {
+        name: BString::from(name.bytes.as_ref()),
         number: number?,
         ip_address: ip_address?,
         ip_port: ip_port?,
         stanza: view.id,
-    })
+    };
+    Some((node, name))
 }
 
 /// Why an address the reference refuses was refused, for the common cases.
@@ -712,43 +853,39 @@ pub(crate) fn ip_hint(value: &[u8]) -> String {
 /// Problems the reference accepts in the file but the kernel refuses at registration (or
 /// mishandles), reported early.
 fn node_warnings(
-    view: &StanzaView<'_>,
+    view: &StanzaView<'_, NodeKey>,
     node: &Node,
     (ci, cluster): (usize, &Cluster),
-    numbers: &mut FxHashMap<(usize, u32), usize>,
-    ips: &mut FxHashMap<(usize, Ipv4Addr), usize>,
+    numbers: &mut NodeTable,
+    ips: &mut NodeTable,
     diags: &mut Vec<Diagnostic>,
 ) {
-    // The maps hold indices into `cluster.nodes`; `node` is about to be pushed there.
+    // The tables hold indices into `cluster.nodes`; `node` is about to be pushed there.
     let index = cluster.nodes.len();
-    let name_of = |i: &usize| cluster.nodes[*i].name.as_bstr();
+    let name_of = |i: usize| cluster.nodes[i].name.as_bstr();
     let cluster = cluster.name.as_bstr();
-    let span_of = |key: &str| view.get(key).map_or(view.header_span(), |v| v.span);
     if node.number > MAX_KERNEL_NODE_NUMBER {
         diags.push(Diagnostic::warning(
-            span_of("number"),
+            view.span_of(NodeKey::Number),
             format!(
                 "node `{}` has number {}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail",
                 node.name, node.number
             ),
         ));
     }
-    match numbers.entry((ci, node.number)) {
-        Entry::Occupied(other) => diags.push(Diagnostic::warning(
-            span_of("number"),
+    if let Some(other) = numbers.first_user(ci, node.number, index) {
+        diags.push(Diagnostic::warning(
+            view.span_of(NodeKey::Number),
             format!(
                 "node `{}` has number {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                node.name, node.number, name_of(other.get())
+                node.name, node.number, name_of(other)
             ),
-        )),
-        Entry::Vacant(slot) => {
-            slot.insert(index);
-        }
+        ));
     }
     if node.ip_address.is_unspecified() {
         diags.push(
             Diagnostic::warning(
-                span_of("ip_address"),
+                view.span_of(NodeKey::IpAddress),
                 format!(
                     "node `{}` has address 0.0.0.0, which the kernel mishandles",
                     node.name
@@ -756,23 +893,18 @@ fn node_warnings(
             )
             .with_hint("registering it can hang the kernel; use the node's real address"),
         );
-    } else {
-        match ips.entry((ci, node.ip_address)) {
-            Entry::Occupied(other) => diags.push(Diagnostic::warning(
-                span_of("ip_address"),
-                format!(
-                    "node `{}` has address {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                    node.name, node.ip_address, name_of(other.get())
-                ),
-            )),
-            Entry::Vacant(slot) => {
-                slot.insert(index);
-            }
-        }
+    } else if let Some(other) = ips.first_user(ci, u32::from(node.ip_address), index) {
+        diags.push(Diagnostic::warning(
+            view.span_of(NodeKey::IpAddress),
+            format!(
+                "node `{}` has address {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
+                node.name, node.ip_address, name_of(other)
+            ),
+        ));
     }
     if node.ip_port == 0 || node.ip_port >= 65535 {
         diags.push(Diagnostic::warning(
-            span_of("ip_port"),
+            view.span_of(NodeKey::IpPort),
             format!(
                 "node `{}` has port {}; the kernel accepts 1 to 65534, so registration will fail",
                 node.name, node.ip_port
@@ -781,7 +913,7 @@ fn node_warnings(
     }
     if node.name.len() > MAX_NODE_NAME_LEN {
         diags.push(Diagnostic::warning(
-            span_of("name"),
+            view.span_of(NodeKey::Name),
             format!(
                 "node name is {} bytes long; the kernel accepts at most {MAX_NODE_NAME_LEN}, so registration will fail",
                 node.name.len()
@@ -790,7 +922,7 @@ fn node_warnings(
     }
     if node.name.contains(&b'/') || node.name == "." || node.name == ".." {
         diags.push(Diagnostic::warning(
-            span_of("name"),
+            view.span_of(NodeKey::Name),
             format!(
                 "node name `{}` cannot be a configfs directory name",
                 node.name
@@ -816,7 +948,21 @@ pub fn node_is_local(node: &[u8], host: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::node_is_local;
+    use super::{node_is_local, ClusterKey, HeartbeatKey, NodeKey, StanzaKey, MAX_KNOWN_KEYS};
+
+    #[test]
+    fn each_known_key_is_recognised_as_the_one_at_its_index() {
+        fn check<K: StanzaKey>() {
+            assert!(K::NAMES.len() <= MAX_KNOWN_KEYS);
+            for (i, name) in K::NAMES.iter().enumerate() {
+                assert_eq!(K::find(name.as_bytes()).map(K::index), Some(i), "{name}");
+            }
+            assert!(K::find(b"Name").is_none());
+        }
+        check::<ClusterKey>();
+        check::<NodeKey>();
+        check::<HeartbeatKey>();
+    }
 
     #[test]
     fn node_names_match_host_name_prefixes_up_to_a_dot() {

@@ -203,22 +203,32 @@ fn skip(text: &[u8], mut p: usize, class: u8) -> usize {
     p
 }
 
+/// Eight bytes, the first in the low bits.
+fn word(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+}
+
+/// A byte repeated in each byte of a word.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// A high bit for each zero byte of `x`. Bits above the first zero byte may be wrong
+/// (borrows); the lowest one is exact, and there is one exactly when `x` has a zero byte.
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(splat(0x01)) & !x & splat(0x80)
+}
+
 /// The offset of the first line feed at or after `from`, or the end of the text.
 fn line_end(text: &[u8], from: usize) -> usize {
-    const LF: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // Lines of cluster.conf are short: a few eight-byte words, each tested for a line feed
     // with integer arithmetic, find most of them before memchr has finished setting up.
     let mut p = from;
     for _ in 0..4 {
-        let Some(word) = text.get(p..p + 8) else {
+        let Some(bytes) = text.get(p..p + 8) else {
             break;
         };
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ LF;
-        // A high bit for each zero byte of `x`; bits above the first zero byte may be wrong
-        // (borrows), the lowest one is exact.
-        let zeros = x.wrapping_sub(ONES) & !x & HIGH;
+        let zeros = zero_bytes(word(bytes) ^ splat(b'\n'));
         if zeros != 0 {
             return p + (zeros.trailing_zeros() / 8) as usize;
         }
@@ -506,8 +516,7 @@ impl StanzaBuilder {
 /// a backslash right before the end of the text is dropped, any other backslash is kept with
 /// the byte after it.
 pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    // Values are short: a plain scan beats memchr's set-up here.
-    if !raw.contains(&b'\\') {
+    if !contains_backslash(raw) {
         return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
@@ -532,6 +541,33 @@ pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Whether a value has a backslash. Values are short: eight bytes at a time with integer
+/// arithmetic beats memchr's set-up (`<[u8]>::contains` is memchr) and a loop over bytes.
+fn contains_backslash(raw: &[u8]) -> bool {
+    if raw.len() < 8 {
+        for &b in raw {
+            if b == b'\\' {
+                return true;
+            }
+        }
+        return false;
+    }
+    let found = |bytes: &[u8]| zero_bytes(word(bytes) ^ splat(b'\\')) != 0;
+    // The last word overlaps the one before it rather than leaving up to 7 bytes over.
+    raw.chunks_exact(8).any(found) || found(&raw[raw.len() - 8..])
+}
+
+/// A value as the C config layer reads it: decoded, then trimmed.
+pub(crate) fn read_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match decode_value(raw) {
+        std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(trim_value(b)),
+        std::borrow::Cow::Owned(mut v) => {
+            v.truncate(trim_value(&v).len());
+            std::borrow::Cow::Owned(v)
+        }
+    }
+}
+
 /// Strips what the C config layer strips from the end of every value it reads: space, TAB,
 /// LF, VT, FF and CR.
 pub fn trim_value(value: &[u8]) -> &[u8] {
@@ -550,5 +586,43 @@ pub fn encode_value(value: &[u8], out: &mut Vec<u8>) {
             out.push(b'\\');
         }
         out.push(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contains_backslash, line_end};
+
+    /// The word-at-a-time searches against a byte-by-byte one, at every length and place, on
+    /// fillers that include the bytes next to the one searched for and high bytes.
+    #[test]
+    fn word_searches_find_what_a_byte_search_finds() {
+        for filler in [
+            b'a',
+            b'\\' + 1,
+            b'\\' - 1,
+            b'\n' + 1,
+            b'\n' - 1,
+            0x80,
+            0xdc,
+            0xff,
+            0,
+        ] {
+            for len in 0..40 {
+                let plain = vec![filler; len];
+                assert!(!contains_backslash(&plain));
+                assert_eq!(line_end(&plain, 0), len);
+                for at in 0..len {
+                    let mut text = plain.clone();
+                    text[at] = b'\\';
+                    assert!(contains_backslash(&text), "{text:?}");
+                    text[at] = b'\n';
+                    for from in 0..=at {
+                        assert_eq!(line_end(&text, from), at, "{text:?} from {from}");
+                    }
+                    assert_eq!(line_end(&text, at + 1), len);
+                }
+            }
+        }
     }
 }
