@@ -10,6 +10,7 @@
 //! running into the UUID; nothing is loaded or created on the machine.
 #![forbid(unsafe_code)]
 
+pub mod json;
 pub mod table;
 
 use std::collections::HashMap;
@@ -24,10 +25,10 @@ use o2cb_sys::volumes::{open_for_detect, FreshReader};
 use o2cb_sys::SysRoot;
 use ocfs2_disk::{quick_detect, OpenOptions, Volume, VolumeStack};
 
-use table::{Chunk, Columns, FullRow, Nodes, QuickRow};
+use table::{Chunk, Columns, FullRow, MountedNode, Nodes, QuickRow};
 
 /// Node numbers the cluster can have; a slot holding another number shows `Unknown`.
-const MAX_NODES: u32 = 255;
+pub(crate) const MAX_NODES: u32 = 255;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -42,17 +43,23 @@ pub enum Mode {
 pub struct Request {
     pub mode: Mode,
     pub verbose: u32,
+    /// `--json`: the rows as a JSON document (docs/json.md).
+    pub json: bool,
     /// The first operand; `None`: every OCFS2 device of the machine.
     pub device: Option<OsString>,
 }
 
+/// The reference's options (getopt "dfv") and our `--json`; a long option makes this
+/// getopt_long, whose only visible difference is the wording for unknown `--words`.
 pub const OPTIONS: OptionTable<'static, u8> = OptionTable {
     optstring: "dfv",
-    function: Function::Getopt,
+    function: Function::GetoptLong,
     options: &[
         OptionSpec::short(b'd', b'd', HasArg::No).with_help("Quick detect (the default)."),
         OptionSpec::short(b'f', b'f', HasArg::No).with_help("Full detect: the nodes."),
         OptionSpec::short(b'v', b'v', HasArg::No).with_help("Verbose."),
+        OptionSpec::long(b'J', "json", HasArg::No)
+            .with_help("Print the volumes as JSON (docs/json.md)."),
     ],
 };
 
@@ -72,6 +79,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Option<Request> {
     let mut request = Request {
         mode: Mode::Quick,
         verbose: 0,
+        json: false,
         device: None,
     };
     let argv0 = ctx.argv0.clone();
@@ -83,6 +91,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Option<Request> {
             Parsed::Opt { id: b'd', .. } => request.mode = Mode::Quick,
             Parsed::Opt { id: b'f', .. } => request.mode = Mode::Full,
             Parsed::Opt { id: b'v', .. } => request.verbose += 1,
+            Parsed::Opt { id: b'J', .. } => request.json = true,
             Parsed::Opt { .. } => unreachable!("every option of the table is handled"),
             // Complained about and otherwise ignored, as in the reference.
             Parsed::Error(e) => ctx.getopt_error(&argv0, &e),
@@ -117,7 +126,15 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     match request.mode {
         Mode::Quick => {
             let rows = quick_rows(ctx, &devices, request.verbose > 0);
-            ctx.print(&table::quick(&rows));
+            ctx.print(&if request.json {
+                json::quick(&rows)
+            } else {
+                table::quick(&rows)
+            });
+        }
+        Mode::Full if request.json => {
+            let rows = full_rows(&ctx.root, &devices);
+            ctx.print(&json::full(&rows));
         }
         Mode::Full => {
             let rows = full_rows(&ctx.root, &devices);
@@ -198,32 +215,36 @@ pub fn full_rows(root: &SysRoot, devices: &[Device]) -> Vec<FullRow> {
             match volume.slot_map() {
                 Err(e) => Nodes::Unknown(e.to_string()),
                 Ok(map) => {
-                    let used: Vec<u32> = map.occupied().map(|(_, node)| node).collect();
+                    let used: Vec<(u16, u32)> = map.occupied().collect();
                     if used.is_empty() {
                         Nodes::NotMounted
                     } else {
                         let names = names.get_or_insert_with(|| node_names(root));
-                        Nodes::Mounted(used.iter().map(|&n| node_label(names, n)).collect())
+                        Nodes::Mounted(
+                            used.iter()
+                                .map(|&(slot, number)| MountedNode {
+                                    slot,
+                                    number,
+                                    name: (number < MAX_NODES)
+                                        .then(|| names.get(&number))
+                                        .flatten()
+                                        .filter(|n| !n.is_empty())
+                                        .cloned(),
+                                })
+                                .collect(),
+                        )
                     }
                 }
             }
         };
         rows.push(FullRow {
             columns: columns(shown, sb.stack()),
+            uuid: sb.uuid().to_hex(),
+            label: sb.label().as_bytes().to_vec(),
             nodes,
         });
     }
     rows
-}
-
-fn node_label(names: &HashMap<u32, Vec<u8>>, node: u32) -> Vec<u8> {
-    if node >= MAX_NODES {
-        return b"Unknown".to_vec();
-    }
-    match names.get(&node) {
-        Some(name) if !name.is_empty() => name.clone(),
-        _ => node.to_string().into_bytes(),
-    }
 }
 
 /// Node number → name in the running cluster (the first registered one), read from

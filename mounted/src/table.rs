@@ -20,10 +20,31 @@ pub struct Columns {
 pub enum Nodes {
     HeartbeatDevice,
     NotMounted,
-    /// Node names or numbers, in slot order.
-    Mounted(Vec<Vec<u8>>),
+    /// The nodes in the slot map, in slot order.
+    Mounted(Vec<MountedNode>),
     /// The slot map could not be read: the reference prints this on stderr.
     Unknown(String),
+}
+
+/// A node in a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountedNode {
+    pub slot: u16,
+    pub number: u32,
+    /// Its name in the running cluster, when known.
+    pub name: Option<Vec<u8>>,
+}
+
+impl MountedNode {
+    /// How the table shows it: the name, else the number, `Unknown` for a number no
+    /// cluster can have.
+    pub fn label(&self) -> Vec<u8> {
+        match &self.name {
+            Some(name) => name.clone(),
+            None if self.number >= crate::MAX_NODES => b"Unknown".to_vec(),
+            None => self.number.to_string().into_bytes(),
+        }
+    }
 }
 
 /// A quick-detect row.
@@ -38,6 +59,9 @@ pub struct QuickRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullRow {
     pub columns: Columns,
+    /// Not in the table; `--json` shows them.
+    pub uuid: String,
+    pub label: Vec<u8>,
     pub nodes: Nodes,
 }
 
@@ -125,7 +149,8 @@ pub fn full(rows: &[FullRow]) -> Vec<Chunk> {
             Nodes::HeartbeatDevice => out.extend_from_slice(b"Heartbeat device\n"),
             Nodes::NotMounted => out.extend_from_slice(b"Not mounted\n"),
             Nodes::Mounted(nodes) => {
-                out.extend_from_slice(&nodes.join(&b", "[..]));
+                let labels: Vec<Vec<u8>> = nodes.iter().map(MountedNode::label).collect();
+                out.extend_from_slice(&labels.join(&b", "[..]));
                 out.push(b'\n');
             }
             Nodes::Unknown(error) => {
@@ -222,13 +247,28 @@ mod tests {
         let rows = [
             FullRow {
                 columns: cols("/dev/sdb1", "o2cb", "prod", true),
+                uuid: String::new(),
+                label: Vec::new(),
                 nodes: Nodes::Unknown(
                     "Attempt to read block from filesystem resulted in short read".into(),
                 ),
             },
             FullRow {
                 columns: cols("/dev/sdc1", "o2cb", "prod", false),
-                nodes: Nodes::Mounted(vec![b"db1".to_vec(), b"12".to_vec()]),
+                uuid: String::new(),
+                label: Vec::new(),
+                nodes: Nodes::Mounted(vec![
+                    MountedNode {
+                        slot: 0,
+                        number: 3,
+                        name: Some(b"db1".to_vec()),
+                    },
+                    MountedNode {
+                        slot: 1,
+                        number: 12,
+                        name: None,
+                    },
+                ]),
             },
         ];
         assert_eq!(

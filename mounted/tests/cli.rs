@@ -112,3 +112,59 @@ fn full_detect_names_the_nodes_of_the_running_cluster() {
     let bare = run_in(Some(&dev), Some(root.path()), &["-f", "zz_every_node"]);
     insta::assert_snapshot!("numbers_without_cluster", shown(&bare));
 }
+
+#[test]
+fn json_has_the_rows_with_slots_numbers_and_names() {
+    let root = root_with_cluster();
+    let dev = root.path().join("dev");
+    let o2cb = |cluster: &[u8], global| ClusterStack::O2cb {
+        cluster: cluster.to_vec(),
+        global_heartbeat: global,
+    };
+    let images = [
+        (
+            "a_mounted",
+            ImageBuilder::new()
+                .stack(o2cb(b"web", false))
+                .label("data")
+                .uuid([0xA1; 16])
+                .slot(0, 12)
+                .slot(2, 3)
+                .slot(3, 77),
+        ),
+        (
+            "b_idle",
+            ImageBuilder::new()
+                .stack(o2cb(b"web", true))
+                .uuid([0xB2; 16]),
+        ),
+        (
+            "c_local",
+            ImageBuilder::new()
+                .stack(ClusterStack::Local)
+                .label("scratch")
+                .uuid([0xC3; 16]),
+        ),
+        (
+            "d_hbdev",
+            ImageBuilder::new()
+                .heartbeat_device(true)
+                .stack(o2cb(b"web", true))
+                .max_slots(0)
+                .uuid([0xD4; 16]),
+        ),
+    ];
+    for (name, builder) in images {
+        std::fs::write(dev.join(name), builder.build().unwrap().bytes).unwrap();
+    }
+    let full = run(Some(root.path()), &["-f", "--json"]);
+    let quick = run(Some(root.path()), &["--json"]);
+    for out in [&full, &quick] {
+        assert_eq!(out.status.code(), Some(0));
+        assert!(out.stderr.is_empty(), "{}", show(out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["schema"], 1);
+    }
+    insta::assert_snapshot!("json_full", String::from_utf8(full.stdout).unwrap());
+    insta::assert_snapshot!("json_quick", String::from_utf8(quick.stdout).unwrap());
+}
