@@ -35,7 +35,9 @@ pub use diagnostic::{Diagnostic, LineIndex, Located, Severity};
 pub use document::Document;
 pub use edit::{EditError, NewFilesystem, NewMember, NewNode};
 pub use extension::{MAX_LABEL_LEN, MAX_SLOTS};
-pub use model::{node_is_local, Cluster, Config, Filesystem, FilesystemMember, HeartbeatRegion, Node, StanzaId};
+pub use model::{
+    node_is_local, Cluster, Config, Filesystem, FilesystemMember, HeartbeatRegion, Node, StanzaId,
+};
 pub use values::{FsUuid, HeartbeatMode};
 pub use writer::write_canonical;
 

@@ -357,8 +357,12 @@ impl ConfigfsIo for PerFsModel {
                 .fs(uuid)
                 .is_some_and(|f| f.members.iter().any(|m| m.name == *node)),
             ["cluster", "ocfs2", uuid, node, attr] => {
-                matches!(*attr, "ipv4_address" | "ipv4_port" | "slot" | "local" | "active")
-                    && self.fs(uuid).is_some_and(|f| f.members.iter().any(|m| m.name == *node))
+                matches!(
+                    *attr,
+                    "ipv4_address" | "ipv4_port" | "slot" | "local" | "active"
+                ) && self
+                    .fs(uuid)
+                    .is_some_and(|f| f.members.iter().any(|m| m.name == *node))
             }
             _ => false,
         }

@@ -317,7 +317,13 @@ pub fn usage_text(prog: &str) -> String {
         s.push_str(&format!("  {:<18}  {}\n", c.name, c.help));
     }
     s.push_str("\nCommands of this implementation:\n");
-    let width = COMMANDS.iter().filter(|c| !c.reference).map(|c| c.name.len()).max().unwrap_or(18).max(18);
+    let width = COMMANDS
+        .iter()
+        .filter(|c| !c.reference)
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(18)
+        .max(18);
     for c in COMMANDS.iter().filter(|c| !c.reference) {
         s.push_str(&format!("  {:<width$}  {}\n", c.name, c.help));
     }
