@@ -59,3 +59,33 @@ run_setup() {
     "$here/setup.sh" >&2
   fi
 }
+
+# collect_cases PROG CASES_DIR [CASE...]: fills CASES (names in run order) and
+# CASE_FILE[name] (the files) from NAME, NAME.sh or paths; every *.sh of
+# CASES_DIR in name order when none is given.  Usage errors exit 2.
+collect_cases() {
+  local prog=$1 dir=$2 a f n
+  shift 2
+  CASES=()
+  declare -gA CASE_FILE=()
+  if [ $# -eq 0 ]; then
+    for f in "$dir"/*.sh; do [ -e "$f" ] && set -- "$@" "$f"; done
+  fi
+  for a in "$@"; do
+    if [[ $a == */* ]]; then f=$(realpath -m "$a"); else f="$dir/${a%.sh}.sh"; fi
+    n=$(basename "$f" .sh)
+    [ -f "$f" ] || { echo "$prog: no case $f" >&2; exit 2; }
+    # the name travels through the console and file names
+    [[ $n =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || { echo "$prog: bad case name '$n'" >&2; exit 2; }
+    [ -z "${CASE_FILE[$n]:-}" ] || { echo "$prog: case $n given twice" >&2; exit 2; }
+    CASES+=("$n"); CASE_FILE[$n]=$f
+  done
+  [ ${#CASES[@]} -gt 0 ] || { echo "$prog: no cases in $dir" >&2; exit 2; }
+}
+
+# case_timeout FILE DEFAULT: the case's "# timeout: N" header, else DEFAULT
+case_timeout() {
+  local t
+  t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -1)
+  echo "${t:-$2}"
+}

@@ -289,6 +289,21 @@ mount_dlmfs() {
 
 # ------------------------------------------------------------------ running a case
 # (used by the drivers, guest/driver.sh and guest/cluster-driver.sh)
+# case_header KEY FILE: the values of the "# KEY: VALUE" lines of a case file
+case_header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$2" | tr '\n' ' '; }
+# missing_bins FILE: those of our binaries its "# needs:" header names that are
+# not there (empty when none)
+missing_bins() {
+  _mb=
+  for _b in $(case_header needs "$1"); do have_rs "$_b" || _mb="$_mb $_b"; done
+  echo "${_mb# }"
+}
+# case_timeout_of FILE DEFAULT: its "# timeout:" header, else DEFAULT
+case_timeout_of() {
+  _to=$(case_header timeout "$1" | awk '{print $1+0}')
+  [ "${_to:-0}" -gt 0 ] && echo "$_to" || echo "$2"
+}
+
 # run_isolated NAME FILE TIMEOUT WORKROOT: run the case FILE in a fresh scratch
 # directory WORKROOT/NAME, in its own process and session, after sourcing
 # /kt/lib.sh and the files in $KT_PRELUDE; kill it after TIMEOUT seconds.

@@ -64,23 +64,7 @@ done
 log() { echo "[run-cluster] $*" >&2; }
 
 # ------------------------------------------------------------ the cases
-CASES=()
-declare -A CASE_FILE=()
-add_case() {
-  local a=$1 f n
-  if [[ $a == */* ]]; then f=$(realpath -m "$a"); else f="$CASES_DIR/${a%.sh}.sh"; fi
-  n=$(basename "$f" .sh)
-  [ -f "$f" ] || { echo "run-cluster.sh: no case $f" >&2; exit 2; }
-  [[ $n =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || { echo "run-cluster.sh: bad case name '$n'" >&2; exit 2; }
-  [ -z "${CASE_FILE[$n]:-}" ] || { echo "run-cluster.sh: case $n given twice" >&2; exit 2; }
-  CASES+=("$n"); CASE_FILE[$n]=$f
-}
-if [ ${#ARGS[@]} -eq 0 ]; then
-  for f in "$CASES_DIR"/*.sh; do [ -e "$f" ] && add_case "$f"; done
-else
-  for a in "${ARGS[@]}"; do add_case "$a"; done
-fi
-[ ${#CASES[@]} -gt 0 ] || { echo "run-cluster.sh: no cases in $CASES_DIR" >&2; exit 2; }
+collect_cases run-cluster.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
 
 # ------------------------------------------------------------ image, binaries
 t=$(date +%s.%N)
@@ -115,8 +99,7 @@ sum=0
 for c in "${CASES[@]}"; do
   install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
   echo "$c" >> "$OV/kt/cases.list"
-  tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
-  sum=$((sum + ${tmo:-$CASE_TIMEOUT} + 15))
+  sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))
 done
 LIMIT=${TIMEOUT:-$((300 + sum))}   # boot, waiting for the other guest, the cases
 echo 'exec /bin/sh /kt/cluster-driver.sh' > "$WORK/guest-cmd.sh"

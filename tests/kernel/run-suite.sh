@@ -60,27 +60,8 @@ done
 log() { echo "[run-suite] $*" >&2; }
 
 # ------------------------------------------------------------ the cases
-# CASES: names in run order; CASE_FILE[name]: the file
 CASES=()
-declare -A CASE_FILE=()
-add_case() { # NAME-or-PATH
-  local a=$1 f n
-  if [[ $a == */* ]]; then f=$(realpath -m "$a"); else f="$CASES_DIR/${a%.sh}.sh"; fi
-  n=$(basename "$f" .sh)
-  [ -f "$f" ] || { echo "run-suite.sh: no case $f" >&2; exit 2; }
-  # the name travels through the console and file names
-  [[ $n =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] || { echo "run-suite.sh: bad case name '$n'" >&2; exit 2; }
-  [ -z "${CASE_FILE[$n]:-}" ] || { echo "run-suite.sh: case $n given twice" >&2; exit 2; }
-  CASES+=("$n"); CASE_FILE[$n]=$f
-}
-if [ "$BOOT_ONLY" = 0 ]; then
-  if [ ${#ARGS[@]} -eq 0 ]; then
-    for f in "$CASES_DIR"/*.sh; do [ -e "$f" ] && add_case "$f"; done
-  else
-    for a in "${ARGS[@]}"; do add_case "$a"; done
-  fi
-  [ ${#CASES[@]} -gt 0 ] || { echo "run-suite.sh: no cases in $CASES_DIR" >&2; exit 2; }
-fi
+[ "$BOOT_ONLY" = 1 ] || collect_cases run-suite.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
 
 # ------------------------------------------------------------ guest image
 t=$(date +%s.%N)
@@ -137,8 +118,7 @@ boot_guest() {
   for c in "$@"; do
     install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
     echo "$c" >> "$OV/kt/cases.list"
-    tmo=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "${CASE_FILE[$c]}" | head -1)
-    sum=$((sum + ${tmo:-$CASE_TIMEOUT} + 15))   # + teardown
+    sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))   # + teardown
   done
   # the whole guest is bounded: boot, every case up to its own timeout, power off
   local limit=${TIMEOUT:-$((90 + sum))}

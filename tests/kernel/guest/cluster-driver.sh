@@ -69,7 +69,6 @@ echo "CLUSTER-DISKS $RG_DISKS"
 dmesg -c > /dev/null   # boot messages are not any case's
 
 PASS=0 FAIL=0 SKIP=0 BROKEN=''
-header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$2" | tr '\n' ' '; }
 
 run_case() {
   name=$1 f=$KT/cases/$1.sh
@@ -81,13 +80,11 @@ run_case() {
   elif [ ! -f "$f" ]; then
     KT_RESULT=FAIL KT_REASON="no such case file $f"
   else
-    missing=''
-    for b in $(header needs "$f"); do have_rs "$b" || missing="$missing $b"; done
-    [ -z "$missing" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet:$missing"
+    missing=$(missing_bins "$f")
+    [ -z "$missing" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet: $missing"
   fi
   if [ -z "$KT_RESULT" ]; then
-    tmo=$(header timeout "$f" | awk '{print $1+0}')
-    [ "${tmo:-0}" -gt 0 ] || tmo=$DEFAULT_TIMEOUT
+    tmo=$(case_timeout_of "$f" "$DEFAULT_TIMEOUT")
     if exchange "begin:$name" '' $(($(date +%s) + 120)) 1 > /dev/null; then
       run_isolated "$name" "$f" "$tmo" "$WORKROOT"
     else

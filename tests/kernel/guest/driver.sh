@@ -61,8 +61,6 @@ wipe_disks() {
   for _d in $RG_DISKS; do wipe_disk "$_d" || echo "driver: cannot wipe $_d"; done
 }
 
-# header VALUE of "# KEY: VALUE" lines in a case file (all of them, joined)
-header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$2" | tr '\n' ' '; }
 
 echo "SUITE-BEGIN cases=$(wc -l < "$KT/cases.list") kernel=$(uname -r) host=$HOST0 disks=$RG_DISKS"
 # our binaries, and whether the guest's libc can load them (a binary built
@@ -96,13 +94,11 @@ run_case() {
     result=FAIL reason="no such case file $f"
   fi
   if [ -z "$result" ]; then
-    missing=''
-    for b in $(header needs "$f"); do have_rs "$b" || missing="$missing $b"; done
-    [ -z "$missing" ] || result=SKIP reason="our binaries not built yet:$missing"
+    missing=$(missing_bins "$f")
+    [ -z "$missing" ] || result=SKIP reason="our binaries not built yet: $missing"
   fi
   if [ -z "$result" ]; then
-    tmo=$(header timeout "$f" | awk '{print $1+0}')
-    [ "${tmo:-0}" -gt 0 ] || tmo=$DEFAULT_TIMEOUT
+    tmo=$(case_timeout_of "$f" "$DEFAULT_TIMEOUT")
     run_isolated "$name" "$f" "$tmo" "$WORKROOT"
     kernel_messages "$name" "$WORKROOT"
     result=$KT_RESULT reason=$KT_REASON
