@@ -89,3 +89,22 @@ case_timeout() {
   t=$(sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$1" | head -1)
   echo "${t:-$2}"
 }
+
+# prepare HERE REPO PROG: the guest image (setup.sh, once), our binaries (cargo build
+# --release when BUILD=1) and where they are (BIN_DIR, unless set); sets CACHE,
+# T_SETUP and T_BUILD (seconds, "-" when not built)
+prepare() {
+  local here=$1 repo=$2 prog=$3 t
+  t=$(date +%s.%N)
+  CACHE="${RG_CACHE:-$here/cache}"
+  run_setup "$here" "$CACHE"
+  T_SETUP=$(secs "$t")
+  T_BUILD=-
+  if [ "${BUILD:-1}" = 1 ]; then
+    t=$(date +%s.%N)
+    echo "[$prog] cargo build --release --workspace --bins" >&2
+    (cd "$repo" && cargo build --release --workspace --bins) >&2
+    T_BUILD=$(secs "$t")
+  fi
+  [ -n "${BIN_DIR:-}" ] || BIN_DIR=$(default_bin_dir "$repo")
+}

@@ -67,18 +67,7 @@ log() { echo "[run-cluster] $*" >&2; }
 collect_cases run-cluster.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
 
 # ------------------------------------------------------------ image, binaries
-t=$(date +%s.%N)
-CACHE="${RG_CACHE:-$HERE/cache}"
-run_setup "$HERE" "$CACHE"
-T_SETUP=$(secs "$t")
-T_BUILD=-
-if [ "$BUILD" = 1 ]; then
-  t=$(date +%s.%N)
-  log "cargo build --release --workspace --bins"
-  (cd "$REPO" && cargo build --release --workspace --bins) >&2
-  T_BUILD=$(secs "$t")
-fi
-[ -n "$BIN_DIR" ] || BIN_DIR=$(default_bin_dir "$REPO")
+prepare "$HERE" "$REPO" run-cluster
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kt-cluster.XXXXXX")
 PIDS=()

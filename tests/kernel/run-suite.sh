@@ -64,20 +64,7 @@ CASES=()
 [ "$BOOT_ONLY" = 1 ] || collect_cases run-suite.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
 
 # ------------------------------------------------------------ guest image
-t=$(date +%s.%N)
-CACHE="${RG_CACHE:-$HERE/cache}"
-run_setup "$HERE" "$CACHE"
-T_SETUP=$(secs "$t")
-
-# ------------------------------------------------------------ our binaries
-T_BUILD=-
-if [ "$BUILD" = 1 ]; then
-  t=$(date +%s.%N)
-  log "cargo build --release --workspace --bins"
-  (cd "$REPO" && cargo build --release --workspace --bins) >&2
-  T_BUILD=$(secs "$t")
-fi
-[ -n "$BIN_DIR" ] || BIN_DIR=$(default_bin_dir "$REPO")
+prepare "$HERE" "$REPO" run-suite
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kt-suite.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
