@@ -545,16 +545,10 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         last: None,
     };
 
+    let mut seen: Vec<Seen<'_>> = clusters.iter().map(|_| Seen::default()).collect();
+
     // Nodes: a node whose `cluster` matches no cluster stanza is ignored by the reference
     // (and dropped when it rewrites the file).
-    // One table each for all clusters, keyed by the cluster's index and the name, number or
-    // address, sized once for all nodes.
-    let capacity = node_stanzas.len();
-    // Names as read: borrowed from the text unless a continuation had to be decoded.
-    let mut seen_names: FxHashMap<(u32, Cow<'_, [u8]>), StanzaId> =
-        FxHashMap::with_capacity_and_hasher(capacity, Default::default());
-    let mut seen_numbers = NodeTable::with_capacity(capacity);
-    let mut seen_ips = NodeTable::with_capacity(capacity);
     for id in node_stanzas {
         let view = StanzaView::<NodeKey>::new(text, tree, id);
         view.check_unknown_keys("node", diags);
@@ -575,7 +569,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         let Some((node, name)) = lower_node(&view, diags) else {
             continue;
         };
-        let first = match seen_names.entry((ci as u32, name.bytes)) {
+        let first = match seen[ci].names.entry(name.bytes) {
             Entry::Occupied(first) => *first.get(),
             Entry::Vacant(slot) => {
                 slot.insert(id);
@@ -601,20 +595,10 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             );
             continue;
         }
-        node_warnings(
-            &view,
-            &node,
-            (ci, &clusters[ci]),
-            &mut seen_numbers,
-            &mut seen_ips,
-            diags,
-        );
+        node_warnings(&view, &node, &clusters[ci], &mut seen[ci], diags);
         clusters[ci].nodes.push(node);
     }
 
-    // Regions as read, keyed by cluster index, like the node names.
-    let mut seen_regions: FxHashSet<(u32, Cow<'_, [u8]>)> =
-        FxHashSet::with_capacity_and_hasher(heartbeat_stanzas.len(), Default::default());
     for id in heartbeat_stanzas {
         let view = StanzaView::<HeartbeatKey>::new(text, tree, id);
         view.check_unknown_keys("heartbeat", diags);
@@ -644,7 +628,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             }
         };
         let name = region.bytes.as_bstr();
-        if seen_regions.contains(&(ci as u32, Cow::Borrowed(&region.bytes[..]))) {
+        if seen[ci].regions.contains(&region.bytes) {
             diags.push(Diagnostic::error(
                 region.span,
                 format!(
@@ -670,7 +654,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
             region: BString::from(name.as_bytes()),
             stanza: id,
         });
-        seen_regions.insert((ci as u32, region.bytes));
+        seen[ci].regions.insert(region.bytes);
     }
     for c in &clusters {
         if c.heartbeat_mode == HeartbeatMode::Global && c.regions.len() > MAX_GLOBAL_REGIONS {
@@ -722,27 +706,28 @@ impl ClusterFinder<'_> {
     }
 }
 
-/// Which node of its cluster first used a number or an address: keyed by the cluster's index
-/// and the 32-bit value in one word, which hashes in one step.
-struct NodeTable(FxHashMap<u64, u32>);
+/// What a cluster's stanzas have used so far, for the duplicate checks: node names and
+/// region names as read (borrowed from the text unless a continuation had to be decoded), and
+/// which node (index in the cluster's nodes) first used a number or an address.
+///
+/// A set of tables per cluster, not one for all clusters: a cluster's stanzas come together,
+/// and one cluster's tables stay in the cache while they are filled, where a table for all
+/// of a big file took a cache miss for every node.
+#[derive(Default)]
+struct Seen<'a> {
+    names: FxHashMap<Cow<'a, [u8]>, StanzaId>,
+    numbers: FxHashMap<u32, u32>,
+    addresses: FxHashMap<u32, u32>,
+    regions: FxHashSet<Cow<'a, [u8]>>,
+}
 
-impl NodeTable {
-    fn with_capacity(capacity: usize) -> NodeTable {
-        NodeTable(FxHashMap::with_capacity_and_hasher(
-            capacity,
-            Default::default(),
-        ))
-    }
-
-    /// Records `node` as the user of `value` in cluster `ci`, unless a node already is; gives
-    /// that node.
-    fn first_user(&mut self, ci: usize, value: u32, node: usize) -> Option<usize> {
-        match self.0.entry((ci as u64) << 32 | u64::from(value)) {
-            Entry::Occupied(first) => Some(*first.get() as usize),
-            Entry::Vacant(slot) => {
-                slot.insert(node as u32);
-                None
-            }
+/// Records `node` as the user of `value` unless a node already is; gives that node.
+fn first_user(table: &mut FxHashMap<u32, u32>, value: u32, node: usize) -> Option<usize> {
+    match table.entry(value) {
+        Entry::Occupied(first) => Some(*first.get() as usize),
+        Entry::Vacant(slot) => {
+            slot.insert(node as u32);
+            None
         }
     }
 }
@@ -855,9 +840,8 @@ pub(crate) fn ip_hint(value: &[u8]) -> String {
 fn node_warnings(
     view: &StanzaView<'_, NodeKey>,
     node: &Node,
-    (ci, cluster): (usize, &Cluster),
-    numbers: &mut NodeTable,
-    ips: &mut NodeTable,
+    cluster: &Cluster,
+    seen: &mut Seen<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     // The tables hold indices into `cluster.nodes`; `node` is about to be pushed there.
@@ -873,7 +857,7 @@ fn node_warnings(
             ),
         ));
     }
-    if let Some(other) = numbers.first_user(ci, node.number, index) {
+    if let Some(other) = first_user(&mut seen.numbers, node.number, index) {
         diags.push(Diagnostic::warning(
             view.span_of(NodeKey::Number),
             format!(
@@ -893,7 +877,7 @@ fn node_warnings(
             )
             .with_hint("registering it can hang the kernel; use the node's real address"),
         );
-    } else if let Some(other) = ips.first_user(ci, u32::from(node.ip_address), index) {
+    } else if let Some(other) = first_user(&mut seen.addresses, u32::from(node.ip_address), index) {
         diags.push(Diagnostic::warning(
             view.span_of(NodeKey::IpAddress),
             format!(
