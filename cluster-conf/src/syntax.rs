@@ -261,11 +261,14 @@ pub fn parse(text: &[u8]) -> SyntaxTree {
     let end = nul_at.unwrap_or(text.len());
     let body = &text[..end];
 
+    // Growing the tables as lines are found copied them over and over: on big files that
+    // was a fifth of the time. Counting the line feeds first (memchr, a small fraction of
+    // the scan) gives the most lines there can be, and the most attributes.
+    let most_lines = memchr::memchr_iter(b'\n', body).count() + 2;
     let mut tree = SyntaxTree {
         nul_at: nul_at.map(|at| at as u32),
-        // A cluster.conf line is about 20 bytes on average; reserving avoids regrowth on big
-        // files without over-allocating on small ones.
-        lines: Vec::with_capacity(body.len() / 20 + 1),
+        lines: Vec::with_capacity(most_lines),
+        attributes: Vec::with_capacity(most_lines),
         ..SyntaxTree::default()
     };
     let mut builder = StanzaBuilder::default();
