@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 use bstr::{BString, ByteSlice};
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::{read_value, Attribute, Span, SyntaxTree};
+use crate::syntax::{contains_byte, read_value, Attribute, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
 
 /// The hash of the lowering's lookup tables (duplicate names, numbers, addresses): rustc's
@@ -904,7 +904,7 @@ fn node_warnings(
             ),
         ));
     }
-    if node.name.contains(&b'/') || node.name == "." || node.name == ".." {
+    if contains_byte(&node.name, b'/') || node.name == "." || node.name == ".." {
         diags.push(Diagnostic::warning(
             view.span_of(NodeKey::Name),
             format!(

@@ -519,7 +519,7 @@ impl StanzaBuilder {
 /// a backslash right before the end of the text is dropped, any other backslash is kept with
 /// the byte after it.
 pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !contains_backslash(raw) {
+    if !contains_byte(raw, b'\\') {
         return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
@@ -544,31 +544,30 @@ pub fn decode_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Whether a value has a backslash. Values are short: eight bytes at a time with integer
+/// Whether a short string (a value, a name) has a byte. Eight bytes at a time with integer
 /// arithmetic beats memchr's set-up (`<[u8]>::contains` is memchr) and a loop over bytes.
-fn contains_backslash(raw: &[u8]) -> bool {
+pub(crate) fn contains_byte(raw: &[u8], needle: u8) -> bool {
     if raw.len() < 8 {
         for &b in raw {
-            if b == b'\\' {
+            if b == needle {
                 return true;
             }
         }
         return false;
     }
-    let found = |bytes: &[u8]| zero_bytes(word(bytes) ^ splat(b'\\')) != 0;
+    let found = |bytes: &[u8]| zero_bytes(word(bytes) ^ splat(needle)) != 0;
     // The last word overlaps the one before it rather than leaving up to 7 bytes over.
     raw.chunks_exact(8).any(found) || found(&raw[raw.len() - 8..])
 }
 
 /// A value as the C config layer reads it: decoded, then trimmed.
 pub(crate) fn read_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    match decode_value(raw) {
-        std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(trim_value(b)),
-        std::borrow::Cow::Owned(mut v) => {
-            v.truncate(trim_value(&v).len());
-            std::borrow::Cow::Owned(v)
-        }
+    if !contains_byte(raw, b'\\') {
+        return std::borrow::Cow::Borrowed(trim_value(raw));
     }
+    let mut value = decode_value(raw).into_owned();
+    value.truncate(trim_value(&value).len());
+    std::borrow::Cow::Owned(value)
 }
 
 /// Strips what the C config layer strips from the end of every value it reads: space, TAB,
@@ -594,7 +593,7 @@ pub fn encode_value(value: &[u8], out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_backslash, line_end};
+    use super::{contains_byte, line_end};
 
     /// The word-at-a-time searches against a byte-by-byte one, at every length and place, on
     /// fillers that include the bytes next to the one searched for and high bytes.
@@ -613,12 +612,12 @@ mod tests {
         ] {
             for len in 0..40 {
                 let plain = vec![filler; len];
-                assert!(!contains_backslash(&plain));
+                assert!(!contains_byte(&plain, b'\\'));
                 assert_eq!(line_end(&plain, 0), len);
                 for at in 0..len {
                     let mut text = plain.clone();
                     text[at] = b'\\';
-                    assert!(contains_backslash(&text), "{text:?}");
+                    assert!(contains_byte(&text, b'\\'), "{text:?}");
                     text[at] = b'\n';
                     for from in 0..=at {
                         assert_eq!(line_end(&text, from), at, "{text:?} from {from}");
