@@ -13,10 +13,11 @@ for a in "$@"; do
         *) echo "usage: $0 [--no-kernel]" >&2; exit 2 ;;
     esac
 done
-cargo test --workspace --all-targets --release
-cargo test --workspace --doc --release
+# The `ci` profile (Cargo.toml): optimised, without link-time optimisation.
+cargo test --workspace --all-targets --profile ci
+cargo test --workspace --doc --profile ci
 # The OCF resource agent under Debian's ocf-tester (with the o2cb the tests just built).
-tests/ocf/run-ocf-tester.sh "$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/o2cb"
+tests/ocf/run-ocf-tester.sh "$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/ci/o2cb"
 if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
     tests/kernel/run-suite.sh --quiet
     tests/kernel/run-cluster.sh --no-build --quiet
