@@ -58,9 +58,10 @@ impl Hasher for FxHasher {
 
     fn finish(&self) -> u64 {
         // The table picks buckets by the low bits, but the low bits of a product depend only
-        // on the low bits of what was multiplied: a key with the cluster index in its high
-        // half put every node number 1 of every cluster in one bucket. The high bits of the
-        // product depend on every bit; bring them down.
+        // on the low bits of what was multiplied: keys that differ only in their high bytes
+        // (node names up to eight bytes long that differ from the fifth byte on, `node1`,
+        // `node2`, ...) all fell into one bucket. The high bits of the product depend on
+        // every bit; bring them down.
         self.0.rotate_left(26)
     }
 }
