@@ -17,7 +17,7 @@
 //! the node from the shared copy.) A dangling link's target is created.
 
 use std::fs::{self, File, OpenOptions, Permissions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -61,12 +61,33 @@ fn libc_eio() -> i32 {
 /// Reads a configuration file without locking it. A missing file reads as `None`, which the
 /// tools treat as an empty configuration.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(FileError::new("read", path, e)),
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FileError::new("read", path, e)),
+    };
+    let too_large = || FileError::new("read", path, io::Error::from_raw_os_error(libc::EFBIG));
+    let len = file
+        .metadata()
+        .map_err(|e| FileError::new("read", path, e))?
+        .len();
+    if len > MAX_FILE_LEN {
+        return Err(too_large());
     }
+    // The size can change under us (or be 0 for /proc-like files): the limit holds anyway.
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileError::new("read", path, e))?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(too_large());
+    }
+    Ok(Some(bytes))
 }
+
+/// The largest configuration file read: far beyond any real cluster.conf (1 GiB is some
+/// 10 million nodes), and within what the parser's 32-bit offsets address.
+pub const MAX_FILE_LEN: u64 = 1 << 30;
 
 /// Follows symbolic links to the file that holds the content. Unlike `canonicalize`, the
 /// final target does not need to exist.
@@ -263,6 +284,23 @@ fn sync_dir(dir: &Path) -> Result<(), FileError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_beyond_the_limit_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cluster.conf");
+        // sparse: costs nothing on disk
+        File::create(&path)
+            .unwrap()
+            .set_len(MAX_FILE_LEN + 1)
+            .unwrap();
+        let e = read_optional(&path).unwrap_err();
+        assert_eq!(e.errno(), libc::EFBIG);
+        assert!(e.to_string().contains("cluster.conf"), "{e}");
+        File::create(&path).unwrap().set_len(3).unwrap();
+        assert_eq!(read_optional(&path).unwrap().unwrap(), [0, 0, 0]);
+    }
+
     use super::*;
 
     #[test]
