@@ -13,12 +13,12 @@ use bstr::ByteSlice;
 use configfs::{
     apply, desired_cluster_with, plan_register_with, plan_start_region, plan_stop_region,
     plan_unregister, read_cluster, read_clusters, Checks, ClusterState, ConfigfsIo, ConfigfsName,
-    NameKind, RealConfigfs, RegionParams,
+    NameKind, Plan, PlanError, RealConfigfs, RegionParams,
 };
 use o2cb_sys::stack::{init_classic, StackInfo};
 
 use super::commands::validate_cluster_name;
-use super::config::bytes;
+use super::config::{bytes, known_cluster};
 use super::{Outcome, Session};
 use crate::context::Context;
 
@@ -40,6 +40,22 @@ fn init(ctx: &mut Context<'_>, load_modules: bool) -> Option<(StackInfo, RealCon
 fn configfs_error(ctx: &mut Context<'_>, e: std::io::Error, doing: &str) -> Outcome {
     ctx.error(format!("{e} while {doing}"));
     Outcome::Failed
+}
+
+/// Applies a plan; a plan refused before anything was written, or a kernel refusal (after
+/// which `apply` has undone its work), is reported.
+fn plan_and_apply(
+    ctx: &mut Context<'_>,
+    io: &mut dyn ConfigfsIo,
+    plan: Result<Plan, PlanError>,
+) -> Result<(), Outcome> {
+    let applied = plan
+        .map_err(|e| e.to_string())
+        .and_then(|p| apply(io, &p).map(drop).map_err(|e| e.to_string()));
+    applied.map_err(|e| {
+        ctx.error(e);
+        Outcome::Failed
+    })
 }
 
 /// The registered clusters, first the active one.
@@ -66,8 +82,7 @@ pub fn register_cluster(
         return Outcome::Usage;
     };
     let name = bytes(arg);
-    let Some(cluster) = session.doc.config().cluster(name).cloned() else {
-        ctx.error(format!("Unknown cluster '{}'", name.to_str_lossy()));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), name).cloned() else {
         return Outcome::Failed;
     };
     if let Err(reason) = validate_cluster_name(name) {
@@ -119,16 +134,9 @@ pub fn register_cluster(
     } else {
         None
     };
-    let plan = match plan_register_with(&desired, &clusters, current.as_ref(), checks) {
-        Ok(p) => p,
-        Err(e) => {
-            ctx.error(e);
-            return Outcome::Failed;
-        }
-    };
-    if let Err(e) = apply(&mut io, &plan) {
-        ctx.error(e);
-        return Outcome::Failed;
+    let plan = plan_register_with(&desired, &clusters, current.as_ref(), checks);
+    if let Err(o) = plan_and_apply(ctx, &mut io, plan) {
+        return o;
     }
     ctx.verbose(format!("Cluster '{}' registered", desired.name));
     Outcome::Done
@@ -175,16 +183,12 @@ pub fn unregister_cluster(
         Ok(v) => v,
         Err(o) => return o,
     };
-    let plan = match plan_unregister(&state.name, &clusters, &state) {
-        Ok(p) => p,
-        Err(e) => {
-            ctx.error(e);
-            return Outcome::Failed;
-        }
-    };
-    if let Err(e) = apply(&mut io, &plan) {
-        ctx.error(e);
-        return Outcome::Failed;
+    if let Err(o) = plan_and_apply(
+        ctx,
+        &mut io,
+        plan_unregister(&state.name, &clusters, &state),
+    ) {
+        return o;
     }
     ctx.verbose(format!("Cluster '{}' unregistered", state.name));
     Outcome::Done
@@ -315,8 +319,7 @@ pub fn start_heartbeat(
         return Outcome::Usage;
     };
     let name = bytes(arg);
-    let Some(cluster) = session.doc.config().cluster(name).cloned() else {
-        ctx.error(format!("Unknown cluster '{}'", name.to_str_lossy()));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), name).cloned() else {
         return Outcome::Failed;
     };
     let Some((_, mut io)) = init(ctx, true) else {

@@ -9,7 +9,7 @@ use cluster_conf::values::{parse_c_long_base0, parse_inet_pton};
 use cluster_conf::{HeartbeatMode, NewNode};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
-use super::config::bytes;
+use super::config::{bytes, edit, known_cluster};
 use super::{parse_subcommand, Outcome, Session};
 use crate::context::Context;
 
@@ -88,8 +88,7 @@ pub fn remove_cluster(
         Some(a) if !trim(bytes(a)).is_empty() => trim(bytes(a)),
         _ => return Outcome::Usage,
     };
-    if session.doc.config().cluster(name).is_none() {
-        ctx.error(format!("Unknown cluster '{}'", show(name)));
+    if known_cluster(ctx, session.doc.config(), name).is_none() {
         return Outcome::Failed;
     }
     if let Err(o) = edit(ctx, session, |doc| doc.remove_cluster(name)) {
@@ -160,8 +159,7 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
         ctx.error("Node name cannot be zero length");
         return Outcome::Usage;
     }
-    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
-        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
         return Outcome::Failed;
     };
     let ip_address: Ipv4Addr = match &ip {
@@ -237,8 +235,7 @@ pub fn remove_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsStr
         return Outcome::Usage;
     }
     let (cluster_name, node_name) = (bytes(&args[0]), bytes(&args[1]));
-    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
-        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
         return Outcome::Failed;
     };
     if cluster.node(node_name).is_none() {
@@ -290,8 +287,7 @@ pub fn add_heartbeat(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsS
     if region.is_empty() {
         return Outcome::Usage;
     }
-    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
-        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
         return Outcome::Failed;
     };
     if cluster.region(&region).is_some() {
@@ -324,8 +320,7 @@ pub fn remove_heartbeat(
         Ok(r) => r,
         Err(o) => return o,
     };
-    let Some(cluster) = session.doc.config().cluster(cluster_name) else {
-        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
         return Outcome::Failed;
     };
     if cluster.region(&region).is_none() {
@@ -358,8 +353,7 @@ pub fn heartbeat_mode(
         b"local" => HeartbeatMode::Local,
         _ => return Outcome::Usage,
     };
-    if session.doc.config().cluster(cluster_name).is_none() {
-        ctx.error(format!("Unknown cluster '{}'", show(cluster_name)));
+    if known_cluster(ctx, session.doc.config(), cluster_name).is_none() {
         return Outcome::Failed;
     }
     if let Err(o) = edit(ctx, session, |doc| {
@@ -372,16 +366,4 @@ pub fn heartbeat_mode(
         show(cluster_name)
     ));
     Outcome::Done
-}
-
-/// Runs an edit that the command's own checks said is valid.
-fn edit(
-    ctx: &mut Context<'_>,
-    session: &mut Session,
-    f: impl FnOnce(&mut cluster_conf::Document) -> Result<(), cluster_conf::EditError>,
-) -> Result<(), Outcome> {
-    f(&mut session.doc).map_err(|e| {
-        ctx.error(e);
-        Outcome::Failed
-    })
 }

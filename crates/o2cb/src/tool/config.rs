@@ -4,9 +4,11 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use cluster_conf::{Document, Severity};
+use bstr::ByteSlice;
+use cluster_conf::{Cluster, Config, Document, Severity};
 use o2cb_sys::conffile::{read_optional, LockedFile};
 
+use super::Outcome;
 use crate::context::Context;
 
 /// Why a configuration could not be used.
@@ -127,6 +129,32 @@ fn warnings(doc: &Document) -> Vec<String> {
         .filter(|d| d.severity == Severity::Warning)
         .map(|d| d.message.clone())
         .collect()
+}
+
+/// Applies an edit to the loaded document; a refused edit is reported and the document left
+/// as it was.
+pub(super) fn edit(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    f: impl FnOnce(&mut Document) -> Result<(), cluster_conf::EditError>,
+) -> Result<(), Outcome> {
+    f(&mut session.doc).map_err(|e| {
+        ctx.error(e);
+        Outcome::Failed
+    })
+}
+
+/// The cluster `name` of the configuration, or the reference's "Unknown cluster" message.
+pub(super) fn known_cluster<'c>(
+    ctx: &mut Context<'_>,
+    config: &'c Config,
+    name: &[u8],
+) -> Option<&'c Cluster> {
+    let cluster = config.cluster(name);
+    if cluster.is_none() {
+        ctx.error(format!("Unknown cluster '{}'", name.to_str_lossy()));
+    }
+    cluster
 }
 
 /// Prints every error of a file the tools must refuse, then one summary line.

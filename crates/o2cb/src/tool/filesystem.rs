@@ -18,12 +18,12 @@ use std::fmt::Write as _;
 use bstr::{BString, ByteSlice};
 use cluster_conf::values::{parse_c_long_base0, parse_inet_pton};
 use cluster_conf::{
-    Config, Document, Filesystem, FsUuid, NewFilesystem, NewMember, MAX_LABEL_LEN, MAX_SLOTS,
+    Config, Filesystem, FsUuid, NewFilesystem, NewMember, MAX_LABEL_LEN, MAX_SLOTS,
 };
 use fs_policy::{allocate_one, Placement};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
-use super::config::bytes;
+use super::config::{bytes, edit, known_cluster};
 use super::{parse_subcommand, Outcome, Session};
 use crate::context::Context;
 
@@ -77,17 +77,6 @@ fn known_filesystem<'c>(
         ctx.error(format!("Unknown filesystem {uuid}"));
     }
     fs
-}
-
-fn edit(
-    ctx: &mut Context<'_>,
-    session: &mut Session,
-    f: impl FnOnce(&mut Document) -> Result<(), cluster_conf::EditError>,
-) -> Result<(), Outcome> {
-    f(&mut session.doc).map_err(|e| {
-        ctx.error(e);
-        Outcome::Failed
-    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,8 +138,7 @@ pub fn add_filesystem(
         }
     }
     let cluster = bytes(&operands[0]).to_vec();
-    if session.doc.config().cluster(&cluster).is_none() {
-        ctx.error(format!("Unknown cluster '{}'", cluster.to_str_lossy()));
+    if known_cluster(ctx, session.doc.config(), &cluster).is_none() {
         return Outcome::Failed;
     }
     let Some(named) = filesystem_argument(ctx, &operands[1]) else {
@@ -293,8 +281,7 @@ pub fn add_filesystem_node(
     let Some(fs) = known_filesystem(ctx, config, named.uuid) else {
         return Outcome::Failed;
     };
-    let Some(cluster) = config.cluster(&fs.cluster) else {
-        ctx.error(format!("Unknown cluster '{}'", fs.cluster));
+    let Some(cluster) = known_cluster(ctx, config, &fs.cluster) else {
         return Outcome::Failed;
     };
     if cluster.node(&member.node).is_none() {
@@ -430,8 +417,7 @@ pub fn list_filesystems(
     let config = session.doc.config();
     let cluster = operands.first().map(bytes);
     if let Some(c) = cluster {
-        if config.cluster(c).is_none() {
-            ctx.error(format!("Unknown cluster '{}'", c.to_str_lossy()));
+        if known_cluster(ctx, config, c).is_none() {
             return Outcome::Failed;
         }
     }

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use cluster_conf::{Cluster, HeartbeatRegion, Node};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
-use super::config::bytes;
+use super::config::{bytes, known_cluster};
 use super::{parse_subcommand, Outcome, Session};
 use crate::context::Context;
 
@@ -114,12 +114,8 @@ fn list(
         return Outcome::Usage;
     };
     let name = bytes(name);
-    let Some(cluster) = session.doc.config().cluster(name) else {
+    let Some(cluster) = known_cluster(ctx, session.doc.config(), name) else {
         // An error, but the reference exits 0 here.
-        ctx.error(format!(
-            "Unknown cluster '{}'",
-            String::from_utf8_lossy(name)
-        ));
         return Outcome::Done;
     };
     if json {
