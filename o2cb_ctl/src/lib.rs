@@ -147,6 +147,15 @@ pub const OPTIONS: OptionTable<'static, u8> = OptionTable {
     ],
 };
 
+/// What `-V` and `--version` print: the reference release, then ours.
+fn version() -> String {
+    format!(
+        "{PROG} version {} (o2cb-rs {})\n",
+        o2cb::tool::REFERENCE_VERSION,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// Prints the usage to stderr and returns the status.
 fn usage_error(ctx: &mut Context<'_>, status: Status) -> i32 {
     ctx.error_bytes(USAGE.as_bytes());
@@ -185,14 +194,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Options, i32>
                 return Err(0);
             }
             b'V' => {
-                ctx.print(
-                    format!(
-                        "{PROG} version {} (o2cb-rs {})\n",
-                        o2cb::tool::REFERENCE_VERSION,
-                        env!("CARGO_PKG_VERSION")
-                    )
-                    .as_bytes(),
-                );
+                ctx.print(version().as_bytes());
                 return Err(0);
             }
             b'-' => match arg.as_bytes() {
@@ -201,14 +203,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Options, i32>
                     return Err(0);
                 }
                 b"version" => {
-                    ctx.print(
-                        format!(
-                            "{PROG} version {} (o2cb-rs {})\n",
-                            o2cb::tool::REFERENCE_VERSION,
-                            env!("CARGO_PKG_VERSION")
-                        )
-                        .as_bytes(),
-                    );
+                    ctx.print(version().as_bytes());
                     return Err(0);
                 }
                 other => {
