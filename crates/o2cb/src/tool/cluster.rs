@@ -167,19 +167,39 @@ fn active_cluster(
     }
 }
 
+/// The command's cluster argument, after start-up, if it is the active cluster: the
+/// configfs handle, the registered clusters and the cluster's state.
+fn active_cluster_of(
+    ctx: &mut Context<'_>,
+    args: &[OsString],
+) -> Result<(RealConfigfs, Vec<ConfigfsName>, ClusterState), Outcome> {
+    let name = bytes(args.first().ok_or(Outcome::Usage)?);
+    let (_, mut io) = init(ctx, true).ok_or(Outcome::Failed)?;
+    let (clusters, state) = active_cluster(ctx, &mut io, name)?;
+    Ok((io, clusters, state))
+}
+
+/// Stops one region of `cluster`, saying which if the kernel refuses.
+fn stop_region(
+    ctx: &mut Context<'_>,
+    io: &mut dyn ConfigfsIo,
+    cluster: &ConfigfsName,
+    region: &ConfigfsName,
+) -> Result<(), Outcome> {
+    apply(io, &plan_stop_region(cluster, region))
+        .map(drop)
+        .map_err(|e| {
+            ctx.error(format!("{e} while stopping heartbeat on region '{region}'"));
+            Outcome::Failed
+        })
+}
+
 pub fn unregister_cluster(
     ctx: &mut Context<'_>,
     _session: &mut Session,
     args: Vec<OsString>,
 ) -> Outcome {
-    let Some(arg) = args.first() else {
-        return Outcome::Usage;
-    };
-    let name = bytes(arg);
-    let Some((_, mut io)) = init(ctx, true) else {
-        return Outcome::Failed;
-    };
-    let (clusters, state) = match active_cluster(ctx, &mut io, name) {
+    let (mut io, clusters, state) = match active_cluster_of(ctx, &args) {
         Ok(v) => v,
         Err(o) => return o,
     };
@@ -399,12 +419,8 @@ pub fn start_heartbeat(
     // Regions running but no longer configured are stopped.
     for r in &state.regions {
         if !wanted.iter().any(|w| w == r.name.as_str()) {
-            if let Err(e) = apply(&mut io, &plan_stop_region(&state.name, &r.name)) {
-                ctx.error(format!(
-                    "{e} while stopping heartbeat on region '{}'",
-                    r.name
-                ));
-                return Outcome::Failed;
+            if let Err(o) = stop_region(ctx, &mut io, &state.name, &r.name) {
+                return o;
             }
         }
     }
@@ -417,25 +433,14 @@ pub fn stop_heartbeat(
     _session: &mut Session,
     args: Vec<OsString>,
 ) -> Outcome {
-    let Some(arg) = args.first() else {
-        return Outcome::Usage;
-    };
-    let name = bytes(arg);
-    let Some((_, mut io)) = init(ctx, true) else {
-        return Outcome::Failed;
-    };
-    let (_, state) = match active_cluster(ctx, &mut io, name) {
+    let (mut io, _, state) = match active_cluster_of(ctx, &args) {
         Ok(v) => v,
         Err(o) => return o,
     };
     if state.is_global() {
         for r in &state.regions {
-            if let Err(e) = apply(&mut io, &plan_stop_region(&state.name, &r.name)) {
-                ctx.error(format!(
-                    "{e} while stopping heartbeat on region '{}'",
-                    r.name
-                ));
-                return Outcome::Failed;
+            if let Err(o) = stop_region(ctx, &mut io, &state.name, &r.name) {
+                return o;
             }
         }
     }
