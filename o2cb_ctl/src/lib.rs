@@ -172,7 +172,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Options, i32>
     let mut o = Options::default();
     let mut parser = Getopt::new(&OPTIONS, args)
         .expect("the option table is valid")
-        .posixly_correct(std::env::var_os("POSIXLY_CORRECT").is_some());
+        .posixly_correct(o2cb::tool::posixly_correct());
     for item in parser.by_ref() {
         let (c, arg) = match item {
             Parsed::Opt { id, arg } => (id, arg),

@@ -108,7 +108,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, i32>
     let argv0 = ctx.argv0.clone();
     let mut parser = Getopt::new(&OPTIONS, args)
         .expect("the option table is valid")
-        .posixly_correct(std::env::var_os("POSIXLY_CORRECT").is_some());
+        .posixly_correct(o2cb::tool::posixly_correct());
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id, arg } => match id {
