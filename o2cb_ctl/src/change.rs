@@ -4,14 +4,12 @@
 use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
-use configfs::{
-    apply, desired_cluster, plan_online, plan_unregister, read_cluster, read_clusters,
-    ConfigfsName, NameKind, RealConfigfs,
-};
+use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluster, read_clusters};
 use o2cb::context::Context;
 
 use crate::{
-    infer_type, init_stack, load, message, store, validate_attrs, ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, store, validate_attrs,
+    ObjectType, Options, Status,
 };
 
 /// What `online=` asks for.
@@ -148,7 +146,7 @@ fn go_online(
         );
         return Err(Status::Invalid.code());
     }
-    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
+    let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     let current = if registered.contains(&desired.name) {
         read_cluster(&mut io, &desired.name).ok()
@@ -179,11 +177,8 @@ fn go_offline(
     stack: &o2cb_sys::stack::StackInfo,
     name: &[u8],
 ) -> Result<(), i32> {
-    let cluster = ConfigfsName::new(NameKind::Cluster, name).map_err(|e| {
-        message(ctx, e);
-        Status::Invalid.code()
-    })?;
-    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
+    let cluster = cluster_dir_name(ctx, name)?;
+    let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     if !registered.contains(&cluster) {
         return Ok(());

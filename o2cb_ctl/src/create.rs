@@ -7,12 +7,14 @@ use bstr::{BString, ByteSlice};
 use cluster_conf::values::{parse_c_long_base10, parse_inet_pton};
 use cluster_conf::NewNode;
 use configfs::{
-    apply, paths, plan_add_node, read_cluster, ConfigfsName, DesiredNode, NameKind, Op, Plan,
-    RealConfigfs, Undo,
+    apply, paths, plan_add_node, read_cluster, ConfigfsName, DesiredNode, NameKind, Op, Plan, Undo,
 };
 use o2cb::context::Context;
 
-use crate::{init_stack, load, message, store, validate_attrs, ObjectType, Options, Status};
+use crate::{
+    cluster_dir_name, configfs_io, init_stack, load, message, store, validate_attrs, ObjectType,
+    Options, Status,
+};
 
 pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
     let Some(kind) = o.object_type.filter(|_| !o.objects.is_empty()) else {
@@ -60,11 +62,8 @@ fn create_cluster_dir(
     stack: &o2cb_sys::stack::StackInfo,
     name: &[u8],
 ) -> Result<(), i32> {
-    let cluster = ConfigfsName::new(NameKind::Cluster, name).map_err(|e| {
-        message(ctx, e);
-        Status::Invalid.code()
-    })?;
-    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
+    let cluster = cluster_dir_name(ctx, name)?;
+    let mut io = configfs_io(ctx, stack);
     let path = paths::cluster(&cluster);
     if configfs::ConfigfsIo::exists(&mut io, &path) {
         return Ok(());
@@ -229,7 +228,7 @@ fn install_node(
         ip_port: node.ip_port,
         local: cluster_conf::node_is_local(&node.name, &hostname),
     };
-    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
+    let mut io = configfs_io(ctx, stack);
     let current = read_cluster(&mut io, &cluster_name).map_err(|e| fail(ctx, &e))?;
     if let Err(e) = apply(&mut io, &plan_add_node(&cluster_name, &desired, &current)) {
         return Err(fail(ctx, &e));

@@ -5,13 +5,13 @@
 use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
-use configfs::{
-    apply, paths, read_cluster, read_clusters, ConfigfsName, NameKind, Op, Plan, RealConfigfs, Undo,
-};
+use configfs::{apply, paths, read_cluster, read_clusters, ConfigfsName, NameKind, Op, Plan, Undo};
 use o2cb::context::Context;
 
 use crate::change::offline;
-use crate::{infer_type, init_stack, load, message, store, ObjectType, Options, Status};
+use crate::{
+    configfs_io, infer_type, init_stack, load, message, store, ObjectType, Options, Status,
+};
 
 pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
     if o.objects.is_empty() {
@@ -102,7 +102,7 @@ fn uninstall_node(
     };
     let cluster = ConfigfsName::new(NameKind::Cluster, cluster).map_err(|e| fail(ctx, &e))?;
     let node = ConfigfsName::new(NameKind::Node, node).map_err(|e| fail(ctx, &e))?;
-    let mut io = RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root());
+    let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     if !registered.contains(&cluster) {
         return Ok(());

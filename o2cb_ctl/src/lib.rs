@@ -334,6 +334,19 @@ fn init_stack(ctx: &mut Context<'_>) -> Result<o2cb_sys::stack::StackInfo, i32> 
     })
 }
 
+/// The stack's configfs, under the test root when there is one.
+fn configfs_io(ctx: &Context<'_>, stack: &o2cb_sys::stack::StackInfo) -> configfs::RealConfigfs {
+    configfs::RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root())
+}
+
+/// A cluster name as a configfs directory name; an unusable one is reported.
+fn cluster_dir_name(ctx: &mut Context<'_>, name: &[u8]) -> Result<configfs::ConfigfsName, i32> {
+    configfs::ConfigfsName::new(configfs::NameKind::Cluster, name).map_err(|e| {
+        message(ctx, e);
+        Status::Invalid.code()
+    })
+}
+
 /// Loads /etc/ocfs2/cluster.conf, printing the reference's failure line after our
 /// diagnostics.
 fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb::tool::Session, i32> {
