@@ -84,6 +84,7 @@ const fn cmd(
     }
 }
 
+/// A command of this implementation, not of the reference.
 const fn ours(
     name: &'static str,
     usage: &'static str,
@@ -92,12 +93,8 @@ const fn ours(
     run: Handler,
 ) -> Command {
     Command {
-        name,
-        usage,
-        help,
-        access,
         reference: false,
-        run,
+        ..cmd(name, usage, help, access, run)
     }
 }
 
