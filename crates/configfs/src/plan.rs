@@ -641,32 +641,19 @@ pub fn plan_timeouts(current: &ClusterState, wanted: &Timeouts) -> Result<Plan, 
         (Some(i), Some(k)) => i > k,
         _ => true,
     };
-    if idle_first {
-        write(
-            &mut plan,
-            idle_path,
-            wanted.idle_timeout_ms,
-            cur.idle_timeout_ms,
-        );
-        write(
-            &mut plan,
-            keepalive_path,
-            wanted.keepalive_delay_ms,
-            cur.keepalive_delay_ms,
-        );
+    let idle = (idle_path, wanted.idle_timeout_ms, cur.idle_timeout_ms);
+    let keepalive = (
+        keepalive_path,
+        wanted.keepalive_delay_ms,
+        cur.keepalive_delay_ms,
+    );
+    let order = if idle_first {
+        [idle, keepalive]
     } else {
-        write(
-            &mut plan,
-            keepalive_path,
-            wanted.keepalive_delay_ms,
-            cur.keepalive_delay_ms,
-        );
-        write(
-            &mut plan,
-            idle_path,
-            wanted.idle_timeout_ms,
-            cur.idle_timeout_ms,
-        );
+        [keepalive, idle]
+    };
+    for (path, wanted, current) in order {
+        write(&mut plan, path, wanted, current);
     }
     write(
         &mut plan,
