@@ -26,7 +26,7 @@ pub use options::{ms, MountOptions};
 
 use crate::error::{line, Reported};
 use crate::join::{self, Heartbeat, MountPolicy, RunningCluster};
-use crate::policy::ClusterConfPolicy;
+use crate::policy::OnDemand;
 use crate::volume::OpenedVolume;
 
 /// The file system type this helper mounts.
@@ -98,7 +98,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Request {
 /// status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     let stdin = std::io::stdin();
-    let policy = ClusterConfPolicy::load(&ctx.root);
+    let policy = OnDemand::new(ctx.root.clone());
     run_with_input(ctx, args, &mut stdin.lock(), &policy)
 }
 

@@ -7,6 +7,8 @@
 //! missing cluster.conf means no policy (the classic behaviour); a cluster.conf with
 //! errors refuses the mount, since the members of a filesystem cannot then be known.
 
+use std::cell::OnceCell;
+
 use cluster_conf::{Config, Document, FsUuid, Severity};
 use configfs::{ClusterState, NodeState};
 use fs_policy::{mount_policy, Layout, MountDecision, VolumeFacts};
@@ -63,6 +65,36 @@ impl ClusterConfPolicy {
             state: State::Loaded(Box::new(config)),
             layout,
         }
+    }
+}
+
+/// [`ClusterConfPolicy`] read from `root` the first time a mount asks: mounts that never
+/// join a cluster (local volumes, `nocluster`) do not read cluster.conf at all.
+#[derive(Debug)]
+pub struct OnDemand {
+    root: SysRoot,
+    policy: OnceCell<ClusterConfPolicy>,
+}
+
+impl OnDemand {
+    pub fn new(root: SysRoot) -> OnDemand {
+        OnDemand {
+            root,
+            policy: OnceCell::new(),
+        }
+    }
+}
+
+impl MountPolicy for OnDemand {
+    fn check(
+        &self,
+        volume: &Superblock,
+        cluster: &ClusterState,
+        local_node: &NodeState,
+    ) -> Result<PolicyOutcome, PolicyRefusal> {
+        self.policy
+            .get_or_init(|| ClusterConfPolicy::load(&self.root))
+            .check(volume, cluster, local_node)
     }
 }
 
