@@ -22,5 +22,5 @@ pub mod signals;
 pub mod stack;
 pub mod volumes;
 
-pub use conffile::{FileError, LockedFile, Replaced};
+pub use conffile::{FileError, FileKind, LockHolder, LockedFile, Replaced};
 pub use paths::SysRoot;

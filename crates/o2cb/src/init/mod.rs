@@ -639,8 +639,8 @@ impl Init<'_, '_> {
     }
 
     fn start_hbmonitor(&mut self) {
-        let monitor = self.root().path("/sbin/o2hbmonitor");
-        if monitor.exists() {
+        // Found as the C script finds it (Debian installs it in /usr/sbin).
+        if let Some(monitor) = self.root().find_program("o2hbmonitor") {
             process::run_quietly(&monitor);
         }
     }
@@ -657,8 +657,8 @@ impl Init<'_, '_> {
         self.if_fail(step)?;
         let daemon = self
             .root()
-            .path(&format!("/sbin/ocfs2_controld.{}", self.settings.stack));
-        if daemon.exists() {
+            .find_program(&format!("ocfs2_controld.{}", self.settings.stack));
+        if let Some(daemon) = daemon {
             let name = daemon
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -1020,7 +1020,10 @@ impl Init<'_, '_> {
 
     fn write_settings(&mut self, values: &[(&str, String)]) -> Flow {
         self.begin("Writing O2CB configuration: ");
-        let result = o2cb_sys::LockedFile::open(&self.settings_path).and_then(|mut lock| {
+        let settings_path = self.settings_path.clone();
+        let opened =
+            o2cb_sys::LockedFile::open_with(&settings_path, &mut tool::lock_wait_notice(self.ctx));
+        let result = opened.and_then(|mut lock| {
             // Re-read under the lock so that nothing written meanwhile is lost.
             let current = String::from_utf8_lossy(lock.contents().unwrap_or_default()).into_owned();
             let mut file =

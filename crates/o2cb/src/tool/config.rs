@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bstr::ByteSlice;
 use cluster_conf::{Cluster, Config, Document, Severity};
-use o2cb_sys::conffile::{read_optional, LockedFile};
+use o2cb_sys::conffile::{read_optional, LockHolder, LockWaitNotice, LockedFile};
 
 use super::Outcome;
 use crate::context::Context;
@@ -48,7 +48,8 @@ impl Session {
     pub fn load(ctx: &mut Context<'_>, path: &OsStr, modify: bool) -> Option<Session> {
         let shown = path.to_string_lossy().into_owned();
         ctx.verbose(format!("Using config file '{shown}'"));
-        match Session::open(path, modify) {
+        let opened = Session::open(path, modify, &mut lock_wait_notice(ctx));
+        match opened {
             Ok(s) => Some(s),
             Err(LoadFailure::Io(e)) => {
                 ctx.error(e);
@@ -63,11 +64,16 @@ impl Session {
 
     /// Reads (and with `modify`, locks) the file. A missing file is an empty configuration,
     /// as for the reference. A file with errors is refused (the caller prints them).
-    pub fn open(path: &OsStr, modify: bool) -> Result<Session, LoadFailure> {
+    /// `notice` is told who holds the lock when an edit has to wait for it.
+    pub fn open(
+        path: &OsStr,
+        modify: bool,
+        notice: LockWaitNotice<'_>,
+    ) -> Result<Session, LoadFailure> {
         let shown = path.to_string_lossy().into_owned();
         let path_buf = PathBuf::from(path);
         let (bytes, lock) = if modify {
-            let lock = LockedFile::open(&path_buf).map_err(LoadFailure::Io)?;
+            let lock = LockedFile::open_with(&path_buf, notice).map_err(LoadFailure::Io)?;
             (lock.contents().map(<[u8]>::to_vec), Some(lock))
         } else {
             (read_optional(&path_buf).map_err(LoadFailure::Io)?, None)
@@ -120,6 +126,19 @@ impl Session {
             }
         }
         lock.replace(self.doc.text()).map(|_| ())
+    }
+}
+
+/// What an edit says while it waits for another writer's lock: which file, and who holds it.
+pub fn lock_wait_notice<'a, 'io>(
+    ctx: &'a mut Context<'io>,
+) -> impl FnMut(&Path, Option<&LockHolder>) + use<'a, 'io> {
+    move |lock, holder| {
+        let who = holder.map_or_else(|| "another process".to_string(), ToString::to_string);
+        ctx.error(format!(
+            "waiting for the lock {}, held by {who}",
+            lock.display()
+        ));
     }
 }
 

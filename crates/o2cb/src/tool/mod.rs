@@ -21,8 +21,8 @@ pub mod filesystem;
 pub mod fsctl;
 mod list;
 
-pub use commands::ADD_NODE_OPTIONS;
-pub use config::{LoadFailure, Session};
+pub use commands::{adoption_note, ADD_NODE_OPTIONS};
+pub use config::{lock_wait_notice, LoadFailure, Session};
 pub use list::LIST_OPTIONS;
 
 /// The implementation's version, and the reference release whose behaviour it reproduces.
