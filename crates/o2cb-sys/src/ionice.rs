@@ -7,16 +7,10 @@ use std::process::{Command, Stdio};
 
 use crate::paths::SysRoot;
 
-/// Where ionice may be: util-linux installs it in `/usr/bin` (the only place the C tool
-/// looks), busybox systems in `/bin`.
-const CANDIDATES: [&str; 2] = ["/usr/bin/ionice", "/bin/ionice"];
-
-/// The ionice program, if installed.
+/// The ionice program, if installed: util-linux puts it in `/usr/bin` (the only place the C
+/// tool looks), busybox systems in `/bin`; found as every program is.
 pub fn find(root: &SysRoot) -> Option<PathBuf> {
-    CANDIDATES
-        .iter()
-        .map(|p| root.path(p))
-        .find(|p| p.is_file())
+    root.find_program("ionice")
 }
 
 /// Runs `ionice -c1 -n<priority> -p<pid>` (real-time class) and returns its exit status

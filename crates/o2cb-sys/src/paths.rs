@@ -6,6 +6,11 @@
 //! `O2CB_SYSROOT=/tmp/x` makes every binary look for `/tmp/x/etc/ocfs2/cluster.conf`,
 //! `/tmp/x/sys/kernel/config`, and so on. Paths the user names on the command line (a
 //! `--config-file`, a device) are taken as given and never re-rooted.
+//!
+//! Programs the tools run (`modprobe`, `ionice`, `o2hbmonitor`, ...) are found here too, the
+//! way the C tools and their init script find them: each directory of `PATH`, then the usual
+//! sbin and bin directories, all under the root. A test root without a `modprobe` therefore
+//! gets "not found", never the machine's real one.
 
 use std::path::{Path, PathBuf};
 
@@ -158,9 +163,61 @@ impl SysRoot {
         self.path("/var/lock/subsys")
     }
 
-    pub fn modprobe(&self) -> PathBuf {
-        self.path("/sbin/modprobe")
+    /// The executable `name` (a bare program name), found through `PATH` and then
+    /// [`PROGRAM_DIRS`], every directory under this root. Relative and empty `PATH` entries
+    /// are skipped: a root tool must not run what happens to be in its working directory.
+    pub fn find_program(&self, name: &str) -> Option<PathBuf> {
+        self.find_program_in(name, &std::env::var_os("PATH").unwrap_or_default())
     }
+
+    /// [`SysRoot::find_program`] with `search_path` in place of `PATH`.
+    pub fn find_program_in(&self, name: &str, search_path: &std::ffi::OsStr) -> Option<PathBuf> {
+        debug_assert!(!name.contains('/'));
+        let from_path: Vec<PathBuf> = std::env::split_paths(search_path)
+            .filter(|d| d.is_absolute())
+            .collect();
+        from_path
+            .iter()
+            .map(|d| self.path(&d.to_string_lossy()))
+            .chain(PROGRAM_DIRS.iter().map(|d| self.path(d)))
+            .map(|d| d.join(name))
+            .find(|p| is_executable(p))
+    }
+
+    /// [`SysRoot::find_program`], or an error that names the program and where it was
+    /// looked for.
+    pub fn program(&self, name: &str) -> std::io::Result<PathBuf> {
+        self.find_program(name).ok_or_else(|| {
+            let under = if self.is_real_root() {
+                String::new()
+            } else {
+                format!(" under {}", self.root.display())
+            };
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "{name}: program not found on PATH or in {}{under}",
+                    PROGRAM_DIRS.join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// Where programs are looked for after `PATH`: the system directories of every
+/// distribution the tools run on (merged-/usr or not).
+pub const PROGRAM_DIRS: [&str; 6] = [
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -188,6 +245,57 @@ mod tests {
         assert_eq!(
             r.display_path(&r.path("/sys/kernel/config/cluster")),
             PathBuf::from("/sys/kernel/config/cluster")
+        );
+    }
+
+    fn executable(path: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn programs_are_found_only_under_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = SysRoot::new(dir.path());
+        // The machine has a modprobe (or not): a test root without one finds none.
+        assert_eq!(r.find_program("modprobe"), None);
+        let e = r.program("modprobe").unwrap_err();
+        assert!(e.to_string().contains("modprobe: program not found"), "{e}");
+        assert!(
+            e.to_string().contains(&dir.path().display().to_string()),
+            "{e}"
+        );
+        executable(&dir.path().join("sbin/modprobe"));
+        assert_eq!(
+            r.find_program("modprobe"),
+            Some(dir.path().join("sbin/modprobe"))
+        );
+        // A file that is not executable is not a program.
+        std::fs::create_dir_all(dir.path().join("usr/sbin")).unwrap();
+        std::fs::write(dir.path().join("usr/sbin/o2hbmonitor"), "").unwrap();
+        assert_eq!(r.find_program("o2hbmonitor"), None);
+    }
+
+    #[test]
+    fn path_comes_before_the_system_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = SysRoot::new(dir.path());
+        executable(&dir.path().join("sbin/o2hbmonitor"));
+        executable(&dir.path().join("opt/ha/bin/o2hbmonitor"));
+        executable(&dir.path().join("relative/bin/o2hbmonitor"));
+        let found = |path: &str| r.find_program_in("o2hbmonitor", std::ffi::OsStr::new(path));
+        assert_eq!(
+            found("relative/bin::/opt/ha/bin:/usr/bin"),
+            Some(dir.path().join("opt/ha/bin/o2hbmonitor"))
+        );
+        // Debian's init scripts run with /usr/sbin before /sbin; without PATH, the fixed list.
+        assert_eq!(found(""), Some(dir.path().join("sbin/o2hbmonitor")));
+        executable(&dir.path().join("usr/sbin/o2hbmonitor"));
+        assert_eq!(
+            found("/usr/bin"),
+            Some(dir.path().join("usr/sbin/o2hbmonitor"))
         );
     }
 }

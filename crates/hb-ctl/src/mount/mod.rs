@@ -363,7 +363,8 @@ fn raise_heartbeat_priority(ctx: &mut Context<'_>, device: &OsStr) {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "/sbin/ocfs2_hb_ctl".to_string());
-    let out = std::process::Command::new(&helper)
+    // The kernel's path names the real system; under a test root, the root's copy.
+    let out = std::process::Command::new(ctx.root.path(&helper))
         .arg("-P")
         .arg("-d")
         .arg(device)
