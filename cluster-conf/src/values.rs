@@ -91,17 +91,16 @@ fn parse_c_long(s: &str, base0: bool) -> Option<i64> {
     if digits.is_empty() || digits.starts_with(['+', '-']) {
         return None;
     }
-    // strtol saturates on overflow; the callers range-check anyway.
-    let magnitude = match i64::from_str_radix(digits, radix) {
-        Ok(v) => v,
-        Err(e) if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) => i64::MAX,
+    // strtol saturates at the ends of `long`'s range: the sign applies before the clamp, so
+    // `-9223372036854775808` is exactly LONG_MIN and anything beyond either end the end.
+    let magnitude = match u128::from_str_radix(digits, radix) {
+        Ok(v) => v.min(u128::from(u64::MAX) + 1),
+        Err(e) if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) => u128::MAX,
         Err(_) => return None,
     };
-    Some(if negative {
-        magnitude.checked_neg().unwrap_or(i64::MIN)
-    } else {
-        magnitude
-    })
+    let magnitude = i128::try_from(magnitude).unwrap_or(i128::MAX);
+    let value = if negative { -magnitude } else { magnitude };
+    Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
 
 /// `inet_pton(AF_INET, ...)`: exactly four dot-separated decimal octets, each 0–255 and

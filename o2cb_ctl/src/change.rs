@@ -8,8 +8,8 @@ use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluste
 use o2cb::context::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, store, validate_attrs,
-    ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, store, unknown_object,
+    validate_attrs, ObjectType, Options, Status,
 };
 
 /// What `online=` asks for.
@@ -55,7 +55,7 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
     let rename = o.attr("name");
     let mut session = load(ctx, rename.is_some())?;
     let Some(kind) = infer_type(o, session.doc.config()) else {
-        return Err(Status::NotFound.code());
+        return Err(unknown_object(ctx, o));
     };
     if kind == ObjectType::Node {
         message(ctx, "Node changes not yet supported");

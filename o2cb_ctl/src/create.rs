@@ -43,6 +43,9 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                     message(ctx, e);
                     return Err(Status::NoMemory.code());
                 }
+                if let Some(note) = o2cb::tool::adoption_note(session.doc.config(), name) {
+                    message(ctx, note);
+                }
                 if let Some(stack) = &stack {
                     create_cluster_dir(ctx, stack, name)?;
                 }
@@ -96,7 +99,7 @@ fn create_node(
     let name = o.objects[0].as_bytes();
     let mut required = Vec::new();
     for key in ["cluster", "ip_address", "ip_port"] {
-        match o.attr(key).and_then(|a| a.value.as_ref()) {
+        match o.attr_value(key) {
             Some(v) => required.push(v.as_bytes().to_vec()),
             None => {
                 message(
@@ -141,10 +144,7 @@ fn create_node(
         }
     };
     let used = |n: u32| cluster.nodes.iter().find(|x| x.number == n);
-    let number = match o
-        .attr("number")
-        .map(|a| a.value.clone().unwrap_or_default())
-    {
+    let number = match o.attr_value("number") {
         Some(text) => {
             let t = text.as_bytes();
             let n = match parse_c_long_base10(&ip_text_lossy(t)) {

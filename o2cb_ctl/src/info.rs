@@ -6,7 +6,9 @@ use bstr::ByteSlice;
 use cluster_conf::{Cluster, Config, Node};
 use o2cb::context::Context;
 
-use crate::{infer_type, load, message, validate_attrs, ObjectType, Options, Status};
+use crate::{
+    infer_type, load, message, unknown_object, validate_attrs, ObjectType, Options, Status,
+};
 
 fn cluster_line(out: &mut Vec<u8>, c: &Cluster, oneline: bool) {
     let count = c.node_count.to_string();
@@ -30,7 +32,8 @@ fn cluster_line(out: &mut Vec<u8>, c: &Cluster, oneline: bool) {
 fn node_line(out: &mut Vec<u8>, cluster: &Cluster, n: &Node, oneline: bool) {
     let number = n.number.to_string();
     let ip = n.ip_address.to_string();
-    let port = n.ip_port.to_string();
+    // Printed with `%d`, as the reference does: 4294967295 shows as -1.
+    let port = (n.ip_port as i32).to_string();
     let parts: Vec<&[u8]> = if oneline {
         vec![
             &n.name,
@@ -80,14 +83,8 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
     validate_attrs(ctx, o)?;
     let session = load(ctx, false)?;
     let config = session.doc.config();
-    // An unknown first name: the reference exits ENOENT without a word; we say why.
     let Some(kind) = infer_type(o, config) else {
-        let first = o.objects[0].as_bytes().to_str_lossy().into_owned();
-        message(
-            ctx,
-            format_args!("\"{first}\" is neither a cluster nor a node in cluster.conf"),
-        );
-        return Err(Status::NotFound.code());
+        return Err(unknown_object(ctx, o));
     };
     let mut out = Vec::new();
     if o.oneline {
@@ -103,8 +100,10 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
             .iter()
             .for_each(|c| cluster_line(&mut out, c, o.oneline)),
         (ObjectType::Node, true) => {
-            for c in &config.clusters {
-                for n in &c.nodes {
+            // Every node in file order, each looked up again by name as the reference does:
+            // a name used in two clusters shows the first cluster's node both times.
+            for n in config.clusters.iter().flat_map(|c| &c.nodes) {
+                if let Some((c, n)) = find_node(config, &n.name) {
                     node_line(&mut out, c, n, o.oneline);
                 }
             }

@@ -104,9 +104,16 @@ pub struct Options {
 }
 
 impl Options {
-    /// The value of the last `-a key=...` (the reference's lookup returns the last).
+    /// The first `-a key...` given for `key`: the reference looks attributes up from the
+    /// front of its list, so a repeated key's later values are never seen.
     pub fn attr(&self, key: &str) -> Option<&Attribute> {
-        self.attrs.iter().rev().find(|a| a.key == key)
+        self.attrs.iter().find(|a| a.key == key)
+    }
+
+    /// The value of [`Options::attr`], where an empty value counts as none at all (the
+    /// reference stores `key=` as an empty string and then tests it as absent).
+    pub fn attr_value(&self, key: &str) -> Option<&OsStr> {
+        self.attr(key)?.value.as_deref().filter(|v| !v.is_empty())
     }
 }
 
@@ -352,7 +359,12 @@ fn cluster_dir_name(ctx: &mut Context<'_>, name: &[u8]) -> Result<configfs::Conf
 fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb::tool::Session, i32> {
     let path = ctx.root.cluster_conf();
     let shown = ctx.root.display_path(&path).display().to_string();
-    match o2cb::tool::Session::open(path.as_os_str(), modify) {
+    let opened = o2cb::tool::Session::open(
+        path.as_os_str(),
+        modify,
+        &mut o2cb::tool::lock_wait_notice(ctx),
+    );
+    match opened {
         Ok(mut s) => {
             s.shown = shown;
             Ok(s)
@@ -412,6 +424,19 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
         Ok(()) => 0,
         Err(code) => code,
     }
+}
+
+/// `-n` names nothing in cluster.conf: the reference exits ENOENT without a word; we say why.
+pub(crate) fn unknown_object(ctx: &mut Context<'_>, o: &Options) -> i32 {
+    let first = o
+        .objects
+        .first()
+        .map_or_else(String::new, |f| f.as_bytes().to_str_lossy().into_owned());
+    message(
+        ctx,
+        format_args!("\"{first}\" is neither a cluster nor a node in cluster.conf"),
+    );
+    Status::NotFound.code()
 }
 
 /// What `-n` names, once the type is known (the reference infers it from the first name).

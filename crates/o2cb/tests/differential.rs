@@ -640,3 +640,69 @@ fn invalid_files_are_refused_like_the_c_tool() {
     eprintln!("{compared} invalid-file cases compared");
     assert!(compared >= 80);
 }
+
+/// Every class of value `--number` and `--port` can take, through both tools: decimal, octal,
+/// hexadecimal, signs, blanks, the 32-bit and 64-bit boundaries on both sides, values that
+/// saturate `strtol`, and junk. The C tool stores `strtol`'s `long` in an `int` before its
+/// checks, so values wrap modulo 2^32; ours must do the same.
+#[test]
+fn numeric_options_wrap_like_a_c_int_for_every_class_of_value() {
+    let Some(c_bin) = reference("o2cb") else {
+        eprintln!("skipped: the C o2cb is not installed");
+        return;
+    };
+    let mut values: Vec<String> = Vec::new();
+    for base in [0i128, 1 << 31, 1 << 32, 1 << 63, 1 << 64] {
+        for delta in [-2i128, -1, 0, 1, 5, 7777, 254, 255] {
+            let v = base + delta;
+            values.push(v.to_string());
+            values.push((-v).to_string());
+            if v >= 0 {
+                values.push(format!("0x{v:x}"));
+                values.push(format!("0{v:o}"));
+            }
+        }
+    }
+    values.extend(
+        [
+            "",
+            " 5",
+            "+5",
+            "-0",
+            "0x",
+            "08",
+            "1e3",
+            "5 ",
+            "99999999999999999999999",
+            "-99999999999999999999999",
+            "0xffffffff",
+            "0x100000005",
+            "037777777777",
+        ]
+        .map(String::from),
+    );
+    let start = b"cluster:\n\tname = c\n\theartbeat_mode = local\n\tnode_count = 1\n\nnode:\n\tcluster = c\n\tnumber = 3\n\tip_port = 7777\n\tip_address = 10.0.0.3\n\tname = three\n\n";
+    let mut compared = 0;
+    for v in &values {
+        for opt in ["--number", "--port"] {
+            let args: Vec<OsString> = ["add-node", opt, v, "--ip", "10.0.0.9", "c", "x"]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            let c = Side::new(Some(start));
+            let rs = Side::new(Some(start));
+            let c_run = c.run(&c_bin, &args);
+            let rs_run = rs.run(&ours(), &args);
+            compare(
+                "numeric classes",
+                &format!("add-node {opt} '{v}'"),
+                Same,
+                true,
+                &c_run,
+                &rs_run,
+            );
+            compared += 1;
+        }
+    }
+    eprintln!("{compared} numeric option values compared");
+}

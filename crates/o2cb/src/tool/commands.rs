@@ -62,21 +62,27 @@ pub fn add_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsStr
         return o;
     }
     ctx.verbose(format!("Added cluster '{}'", show(name)));
-    // Stanzas that named this cluster before it existed were kept (the C tools drop them on
-    // their first rewrite); now they belong to it. Say so.
-    if let Some(c) = session.doc.config().cluster(name) {
-        if !c.nodes.is_empty() || !c.regions.is_empty() {
-            let nodes: Vec<String> = c.nodes.iter().map(|n| show(&n.name)).collect();
-            let regions: Vec<String> = c.regions.iter().map(|r| show(&r.region)).collect();
-            ctx.error(format!(
-                "note: cluster '{}' takes over stanzas that already named it: nodes [{}], heartbeat regions [{}]",
-                show(name),
-                nodes.join(", "),
-                regions.join(", ")
-            ));
-        }
+    if let Some(note) = adoption_note(session.doc.config(), name) {
+        ctx.error(note);
     }
     Outcome::Done
+}
+
+/// Stanzas that named a cluster before it existed were kept (the C tools drop them on their
+/// first rewrite); once the cluster is added they belong to it. The note that says so.
+pub fn adoption_note(config: &cluster_conf::Config, name: &[u8]) -> Option<String> {
+    let c = config.cluster(name)?;
+    if c.nodes.is_empty() && c.regions.is_empty() {
+        return None;
+    }
+    let nodes: Vec<String> = c.nodes.iter().map(|n| show(&n.name)).collect();
+    let regions: Vec<String> = c.regions.iter().map(|r| show(&r.region)).collect();
+    Some(format!(
+        "note: cluster '{}' takes over stanzas that already named it: nodes [{}], heartbeat regions [{}]",
+        show(name),
+        nodes.join(", "),
+        regions.join(", ")
+    ))
 }
 
 pub fn remove_cluster(
@@ -122,6 +128,13 @@ pub const ADD_NODE_OPTIONS: OptionTable<'static, AddNodeOpt> = OptionTable {
     ],
 };
 
+/// `--port` and `--number` as the reference reads them: `strtol(s, &end, 0)` (saturating at
+/// the `long` range), stored in a 32-bit `int` before any check, so the value wraps:
+/// `4294967301` is 5 and `4294967295` is -1, the reference's "not given".
+fn parse_c_int_base0(s: &str) -> Option<i64> {
+    parse_c_long_base0(s).map(|v| i64::from(v as i32))
+}
+
 pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
     let Some((opts, operands)) = parse_subcommand(ctx, "add-node", &ADD_NODE_OPTIONS, args) else {
         return Outcome::Usage;
@@ -134,14 +147,14 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
         let arg = arg.unwrap_or_default();
         match opt {
             AddNodeOpt::Ip => ip = Some(arg),
-            AddNodeOpt::Port => match parse_c_long_base0(&arg.to_string_lossy()) {
+            AddNodeOpt::Port => match parse_c_int_base0(&arg.to_string_lossy()) {
                 Some(v) => port = v,
                 None => {
                     ctx.error("Invalid port number");
                     return Outcome::Usage;
                 }
             },
-            AddNodeOpt::Number => match parse_c_long_base0(&arg.to_string_lossy()) {
+            AddNodeOpt::Number => match parse_c_int_base0(&arg.to_string_lossy()) {
                 Some(v) => number = v,
                 None => {
                     ctx.error("Invalid node number");
