@@ -7,6 +7,7 @@
 
 use std::io;
 
+use crate::block_check::{BlockKind, CheckMismatch};
 use crate::features::Incompat;
 use crate::le::OutOfBounds;
 
@@ -53,6 +54,23 @@ pub enum ReadError {
         blkno: u64,
         /// Volume size in blocks, from the superblock.
         total_blocks: u64,
+    },
+    /// A metadata block fails its block check (`META_ECC`) and its ECC cannot repair it.
+    /// libocfs2's `OCFS2_ET_BAD_CRC32`.
+    #[error("Bad CRC32")]
+    BadBlockCheck {
+        /// The block read.
+        blkno: u64,
+        /// What it should hold.
+        kind: BlockKind,
+        /// The stored and the computed codes.
+        mismatch: CheckMismatch,
+    },
+    /// A directory block of a `META_ECC` volume does not end with a `DIRTRL1` trailer.
+    #[error("Bad magic number in directory block")]
+    BadDirTrailer {
+        /// The block read.
+        blkno: u64,
     },
     /// A block that should hold an inode does not carry the `INODE01` signature.
     #[error("Bad magic number in inode")]
@@ -165,6 +183,14 @@ impl ReadError {
                 blkno,
                 logical_block,
             } => format!("inode {blkno} has no extent for its logical block {logical_block}"),
+            ReadError::BadBlockCheck {
+                blkno,
+                kind,
+                mismatch,
+            } => format!("block {blkno} ({kind}): {mismatch}"),
+            ReadError::BadDirTrailer { blkno } => {
+                format!("directory block {blkno} does not end with a DIRTRL1 trailer")
+            }
             ReadError::BadInodeSignature { blkno } => {
                 format!("block {blkno} does not start with INODE01")
             }

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod block_check;
 mod detect;
 mod device;
 mod dir;
@@ -38,6 +39,7 @@ mod slot_map;
 mod superblock;
 mod volume;
 
+pub use block_check::BlockKind;
 pub use detect::{detect_in, quick_detect, QuickDetect, QUICK_DETECT_LEN};
 pub use device::{ReadAt, WithSize};
 pub use error::{HeartbeatError, HeartbeatSlotError, OpenError, ReadError, SlotMapError};
