@@ -166,7 +166,7 @@ pub enum Verified {
 /// A block whose check fails and which its ECC cannot repair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "block check failed: stored CRC32 {:08x}, computed {:08x}, and the ECC repairs no \
+    "block check failed: stored CRC32 {:08x}, computed {:08x}, and its ECC repairs no \
      single bit",
     stored.crc32e,
     computed.crc32e

@@ -166,6 +166,11 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// Whether a metadata block failed its block check.
+    pub fn is_block_check(&self) -> bool {
+        matches!(self, ReadError::BadBlockCheck { .. })
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {
@@ -187,7 +192,7 @@ impl ReadError {
                 blkno,
                 kind,
                 mismatch,
-            } => format!("block {blkno} ({kind}): {mismatch}"),
+            } => format!("{kind} in block {blkno}: {mismatch}"),
             ReadError::BadDirTrailer { blkno } => {
                 format!("directory block {blkno} does not end with a DIRTRL1 trailer")
             }
@@ -277,6 +282,14 @@ pub enum OpenError {
 }
 
 impl OpenError {
+    /// The read that failed, if that is why the open failed.
+    pub fn as_read(&self) -> Option<&ReadError> {
+        match self {
+            OpenError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {
@@ -366,6 +379,14 @@ pub enum HeartbeatError {
 }
 
 impl HeartbeatError {
+    /// The read that failed, if that is why the region could not be described.
+    pub fn as_read(&self) -> Option<&ReadError> {
+        match self {
+            HeartbeatError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {

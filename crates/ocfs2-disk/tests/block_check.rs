@@ -239,7 +239,7 @@ fn the_error_names_the_block_and_its_kind() {
     assert_eq!(err.to_string(), "Bad CRC32");
     let reason = err.reason();
     assert!(
-        reason.starts_with("block 2 (superblock): block check failed: stored CRC32 "),
+        reason.starts_with("superblock in block 2: block check failed: stored CRC32 "),
         "{reason}"
     );
     let bytes = damaged(&image, image.layout.slot_map_inode);
