@@ -247,7 +247,7 @@ fn the_error_names_the_block_and_its_kind() {
     let err = volume.slot_map().unwrap_err();
     assert_eq!(err.to_string(), "Bad CRC32");
     assert!(
-        err.reason().starts_with("block 6 (inode): "),
+        err.reason().starts_with("inode in block 6: block check failed"),
         "{}",
         err.reason()
     );
