@@ -286,24 +286,38 @@ fn c_mounted() -> Option<PathBuf> {
     c
 }
 
+/// The C tool and mkfs.ocfs2, or `None` (and a note) when ocfs2-tools is not installed.
+fn c_and_mkfs() -> Option<(PathBuf, PathBuf)> {
+    let tools = c_tool("mounted.ocfs2").zip(c_tool("mkfs.ocfs2"));
+    if tools.is_none() {
+        eprintln!("skipping: ocfs2-tools is not installed");
+    }
+    tools
+}
+
+/// A sparse image of `mib` MiB in `dir`, formatted by `mkfs.ocfs2 -F -q ARGS`.
+fn mkfs_image(mkfs: &Path, dir: &Path, name: &str, mib: u64, args: &[&str]) -> PathBuf {
+    let path = dir.join(format!("{name}.img"));
+    File::create(&path).unwrap().set_len(mib << 20).unwrap();
+    let out = Command::new(mkfs)
+        .args(["-F", "-q"])
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{name}: mkfs.ocfs2 failed: {out:?}");
+    path
+}
+
 #[test]
 fn mkfs_volumes_are_shown_exactly_as_the_c_tool_shows_them() {
-    let (Some(c), Some(mkfs)) = (c_tool("mounted.ocfs2"), c_tool("mkfs.ocfs2")) else {
-        eprintln!("skipping: ocfs2-tools is not installed");
+    let Some((c, mkfs)) = c_and_mkfs() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     for &(name, mib, args) in MKFS {
-        let path = dir.path().join(format!("{name}.img"));
-        File::create(&path).unwrap().set_len(mib << 20).unwrap();
+        let path = mkfs_image(&mkfs, dir.path(), name, mib, args);
         let device = path.to_str().unwrap();
-        let out = Command::new(&mkfs)
-            .args(["-F", "-q"])
-            .args(args)
-            .arg(device)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{name}: mkfs.ocfs2 failed: {out:?}");
         compare(&c, name, device);
         std::fs::remove_file(&path).unwrap();
     }
@@ -543,22 +557,14 @@ fn compare_flips(c: &Path, name: &str, path: &Path, read: &[(u64, BlockKind)]) -
 /// `Unknown: Bad CRC32`.
 #[test]
 fn block_checks_are_judged_as_the_c_tool_judges_them() {
-    let (Some(c), Some(mkfs)) = (c_tool("mounted.ocfs2"), c_tool("mkfs.ocfs2")) else {
-        eprintln!("skipping: ocfs2-tools is not installed");
+    let Some((c, mkfs)) = c_and_mkfs() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let mut cases = 0;
     for &(name, mib, args) in META_ECC {
-        let path = dir.path().join(format!("{name}.img"));
-        File::create(&path).unwrap().set_len(mib << 20).unwrap();
-        let out = Command::new(&mkfs)
-            .args(["-F", "-q"])
-            .args(args.split_whitespace())
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{name}: mkfs.ocfs2 failed: {out:?}");
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let path = mkfs_image(&mkfs, dir.path(), name, mib, &args);
         let read = {
             let volume = Volume::open(File::open(&path).unwrap(), OpenOptions::new()).unwrap();
             let sb = volume.superblock();
@@ -583,14 +589,7 @@ fn block_checks_are_judged_as_the_c_tool_judges_them() {
         let image = builder.build().unwrap();
         let path = dir.path().join(format!("{name}.img"));
         std::fs::write(&path, &image.bytes).unwrap();
-        let root = image.layout.root_dir_blkno;
-        let read: Vec<_> = image
-            .layout
-            .checked_blocks
-            .iter()
-            .copied()
-            .filter(|&(b, _)| b != root)
-            .collect();
+        let read = image.layout.checked_blocks_read();
         cases += compare_flips(&c, name, &path, &read);
     }
     eprintln!("{cases} flipped volumes compared");

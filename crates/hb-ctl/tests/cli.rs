@@ -471,23 +471,18 @@ fn block_check_failures_name_the_block() {
     meta_ecc_image(r, "crc_sb", &[(2, 0x80 * 8 + 5)]);
     meta_ecc_image(r, "repaired", &[(2, 0x110 * 8 + 1), (7, 0x300 * 8)]);
     let mut text = String::new();
-    for line in [
-        "-I -d dev/bad_sb",
-        "-I -d dev/crc_sb",
-        "-S -d dev/bad_hb svc",
-        "-K -d dev/bad_hb svc",
-    ] {
-        text += &ours_in(HB_CTL, r, line, "");
-        text += "\n";
-    }
     // A fake mount (-f) starts no heartbeat, so only a real one reads the heartbeat inode;
     // here it fails on it, before any configfs write or mount(2).
-    for line in [
-        "-f dev/bad_sb mnt/vol",
-        "-f dev/repaired mnt/vol",
-        "dev/bad_hb mnt/vol",
+    for (program, line) in [
+        (HB_CTL, "-I -d dev/bad_sb"),
+        (HB_CTL, "-I -d dev/crc_sb"),
+        (HB_CTL, "-S -d dev/bad_hb svc"),
+        (HB_CTL, "-K -d dev/bad_hb svc"),
+        (MOUNT, "-f dev/bad_sb mnt/vol"),
+        (MOUNT, "-f dev/repaired mnt/vol"),
+        (MOUNT, "dev/bad_hb mnt/vol"),
     ] {
-        text += &ours_in(MOUNT, r, line, "");
+        text += &ours_in(program, r, line, "");
         text += "\n";
     }
     insta::assert_snapshot!(text);

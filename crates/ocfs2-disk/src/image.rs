@@ -139,6 +139,20 @@ pub struct Layout {
     pub checked_blocks: Vec<(u64, BlockKind)>,
 }
 
+impl Layout {
+    /// The checked blocks a reader reads (the superblock, the system directory and its
+    /// blocks, the slot map and heartbeat inodes): all of them but the root directory's
+    /// inode, which neither this crate nor the C tools look at.
+    pub fn checked_blocks_read(&self) -> Vec<(u64, BlockKind)> {
+        let root = self.root_dir_blkno;
+        self.checked_blocks
+            .iter()
+            .copied()
+            .filter(|&(blkno, _)| blkno != root)
+            .collect()
+    }
+}
+
 /// A built image: the bytes to write to a file, and where things are.
 #[derive(Debug, Clone)]
 pub struct Image {

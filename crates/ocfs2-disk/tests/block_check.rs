@@ -101,16 +101,9 @@ fn damaged(image: &Image, blkno: u64) -> Vec<u8> {
     flipped(image, blkno, &[0x40 * 8, 0x40 * 8 + 1])
 }
 
-/// The blocks a reader reads: every checked block but the root directory's inode.
+/// The blocks a reader reads.
 fn read_by_readers(image: &Image) -> Vec<(u64, BlockKind)> {
-    let root = image.layout.root_dir_blkno;
-    let blocks: Vec<_> = image
-        .layout
-        .checked_blocks
-        .iter()
-        .copied()
-        .filter(|&(b, _)| b != root)
-        .collect();
+    let blocks = image.layout.checked_blocks_read();
     assert!(blocks.len() >= 4);
     blocks
 }
@@ -247,7 +240,8 @@ fn the_error_names_the_block_and_its_kind() {
     let err = volume.slot_map().unwrap_err();
     assert_eq!(err.to_string(), "Bad CRC32");
     assert!(
-        err.reason().starts_with("inode in block 6: block check failed"),
+        err.reason()
+            .starts_with("inode in block 6: block check failed"),
         "{}",
         err.reason()
     );

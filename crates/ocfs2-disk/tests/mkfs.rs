@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions as FileOptions};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{c_tool, expected_full, expected_quick, run};
 use ocfs2_disk::block_check::BlockCheck;
@@ -84,12 +84,8 @@ fn reader_agrees_with_the_c_tools_on_mkfs_volumes() {
     };
     let dir = tempfile::tempdir().unwrap();
     for &(name, mib, args) in PARAMETER_SETS {
-        let args: Vec<&str> = args.split_whitespace().collect();
-        let path = dir.path().join(format!("{name}.img"));
-        File::create(&path).unwrap().set_len(mib << 20).unwrap();
+        let path = make_volume(&mkfs, dir.path(), name, mib, args);
         let device = path.to_str().unwrap();
-        let out = run(&mkfs, &[&["-F", "-q"], &args[..], &[device]].concat());
-        assert!(out.status.success(), "{name}: mkfs failed: {out:?}");
         let c = CTools {
             debugfs: &debugfs,
             device,
@@ -100,6 +96,17 @@ fn reader_agrees_with_the_c_tools_on_mkfs_volumes() {
         check_mounted(name, &mounted, &path);
         std::fs::remove_file(&path).unwrap();
     }
+}
+
+/// A sparse file of `mib` MiB in `dir`, formatted by `mkfs.ocfs2 -F -q ARGS`.
+fn make_volume(mkfs: &Path, dir: &Path, name: &str, mib: u64, args: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.img"));
+    File::create(&path).unwrap().set_len(mib << 20).unwrap();
+    let device = path.to_str().unwrap();
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let out = run(mkfs, &[&["-F", "-q"], &args[..], &[device]].concat());
+    assert!(out.status.success(), "{name}: mkfs failed: {out:?}");
+    path
 }
 
 struct CTools<'a> {
@@ -380,12 +387,7 @@ fn block_checks_reproduce_what_mkfs_wrote() {
     let dir = tempfile::tempdir().unwrap();
     let mut total: BTreeMap<String, usize> = BTreeMap::new();
     for &(name, mib, args) in META_ECC_SETS {
-        let args: Vec<&str> = args.split_whitespace().collect();
-        let path = dir.path().join(format!("{name}.img"));
-        File::create(&path).unwrap().set_len(mib << 20).unwrap();
-        let device = path.to_str().unwrap();
-        let out = run(&mkfs, &[&["-F", "-q"], &args[..], &[device]].concat());
-        assert!(out.status.success(), "{name}: mkfs failed: {out:?}");
+        let path = make_volume(&mkfs, dir.path(), name, mib, args);
         let volume = open(&path);
         let block_len = volume.superblock().block_size().bytes() as usize;
         assert!(volume.superblock().incompat().contains(Incompat::META_ECC));
@@ -414,7 +416,7 @@ fn block_checks_reproduce_what_mkfs_wrote() {
         for kind in ["superblock", "inode", "group descriptor"] {
             assert!(kinds.contains_key(kind), "{name}: no {kind} in {kinds:?}");
         }
-        if args.iter().any(|a| a.contains("noinline-data")) {
+        if args.contains("noinline-data") {
             assert!(kinds.contains_key("directory block"), "{name}: {kinds:?}");
         }
         for (kind, n) in kinds {
