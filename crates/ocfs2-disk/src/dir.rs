@@ -60,9 +60,7 @@ impl<R: ReadAt> Volume<R> {
         }
         Ok(None)
     }
-}
 
-impl<R: ReadAt> Volume<R> {
     /// Reads a directory block. On a `META_ECC` volume every directory block ends with a
     /// trailer carrying its block check: the check is verified first, then the trailer's
     /// signature (the order of libocfs2's reports).

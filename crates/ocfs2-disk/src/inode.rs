@@ -165,8 +165,9 @@ impl<R: ReadAt> Volume<R> {
     /// Reads and checks the inode in block `blkno`.
     ///
     /// The signature comes first, then the block check, then the fields: the order in which
-    /// libocfs2 reports them (a block with neither is "Bad magic number in inode", a valid
-    /// inode with a bad check is "Bad CRC32" even if its VALID flag is also gone).
+    /// libocfs2 reports them (a block that is no inode at all is "Bad magic number in
+    /// inode"; an inode that fails its check is "Bad CRC32" even if its VALID flag is also
+    /// gone).
     pub(crate) fn read_inode(&self, blkno: u64) -> Result<Inode, ReadError> {
         let mut block = self.read_block(blkno)?;
         if !block.starts_with(inode::MAGIC) {
