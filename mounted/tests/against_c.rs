@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ocfs2_disk::image::{variants, ClusterStack, ImageBuilder};
-use ocfs2_disk::SlotMapFormat;
+use ocfs2_disk::{BlockKind, OpenOptions, SlotMapFormat, Volume};
 
 /// The C tool: `/sbin/NAME`, or where dpkg diverted it when our package is installed over
 /// ocfs2-tools (`NAME.ocfs2-tools`). Only a binary linked with com_err (the C tools are;
@@ -286,24 +286,38 @@ fn c_mounted() -> Option<PathBuf> {
     c
 }
 
+/// The C tool and mkfs.ocfs2, or `None` (and a note) when ocfs2-tools is not installed.
+fn c_and_mkfs() -> Option<(PathBuf, PathBuf)> {
+    let tools = c_tool("mounted.ocfs2").zip(c_tool("mkfs.ocfs2"));
+    if tools.is_none() {
+        eprintln!("skipping: ocfs2-tools is not installed");
+    }
+    tools
+}
+
+/// A sparse image of `mib` MiB in `dir`, formatted by `mkfs.ocfs2 -F -q ARGS`.
+fn mkfs_image(mkfs: &Path, dir: &Path, name: &str, mib: u64, args: &[&str]) -> PathBuf {
+    let path = dir.join(format!("{name}.img"));
+    File::create(&path).unwrap().set_len(mib << 20).unwrap();
+    let out = Command::new(mkfs)
+        .args(["-F", "-q"])
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{name}: mkfs.ocfs2 failed: {out:?}");
+    path
+}
+
 #[test]
 fn mkfs_volumes_are_shown_exactly_as_the_c_tool_shows_them() {
-    let (Some(c), Some(mkfs)) = (c_tool("mounted.ocfs2"), c_tool("mkfs.ocfs2")) else {
-        eprintln!("skipping: ocfs2-tools is not installed");
+    let Some((c, mkfs)) = c_and_mkfs() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     for &(name, mib, args) in MKFS {
-        let path = dir.path().join(format!("{name}.img"));
-        File::create(&path).unwrap().set_len(mib << 20).unwrap();
+        let path = mkfs_image(&mkfs, dir.path(), name, mib, args);
         let device = path.to_str().unwrap();
-        let out = Command::new(&mkfs)
-            .args(["-F", "-q"])
-            .args(args)
-            .arg(device)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{name}: mkfs.ocfs2 failed: {out:?}");
         compare(&c, name, device);
         std::fs::remove_file(&path).unwrap();
     }
@@ -415,4 +429,199 @@ fn devices_that_are_not_ocfs2_print_the_header_only() {
         compare(&c, "not ocfs2", device.to_str().unwrap());
     }
     compare(&c, "/dev/null", "/dev/null");
+}
+
+/// `META_ECC` volumes from `mkfs.ocfs2`: every block size, block and inline directories,
+/// global heartbeat.
+const META_ECC: &[(&str, u64, &str)] = &[
+    (
+        "ecc_b512_n16_noinline",
+        100,
+        "-b 512 -C 4K -N 16 -J size=4M --fs-features=metaecc,noinline-data",
+    ),
+    (
+        "ecc_b1k_c8k_noinline",
+        100,
+        "-b 1K -C 8K -N 8 -J size=4M --fs-features=metaecc,noinline-data",
+    ),
+    (
+        "ecc_b2k_c64k_global",
+        300,
+        "-b 2K -C 64K -N 8 --cluster-stack=o2cb --cluster-name=prod --global-heartbeat \
+         --fs-features=metaecc",
+    ),
+    ("ecc_b4k_inline", 64, "-b 4K -N 4 --fs-features=metaecc"),
+];
+
+/// Bit flips in one block of a file, undone on drop.
+struct Flips<'a> {
+    file: &'a File,
+    at: u64,
+    original: Vec<u8>,
+}
+
+impl<'a> Flips<'a> {
+    fn new(file: &'a File, block: &[u8], at: u64, bits: &[usize]) -> Self {
+        use std::os::unix::fs::FileExt;
+        let mut changed = block.to_vec();
+        for &bit in bits {
+            ocfs2_disk::block_check::flip(&mut changed, bit);
+        }
+        file.write_all_at(&changed, at).unwrap();
+        Flips {
+            file,
+            at,
+            original: block.to_vec(),
+        }
+    }
+}
+
+impl Drop for Flips<'_> {
+    fn drop(&mut self) {
+        use std::os::unix::fs::FileExt;
+        self.file.write_all_at(&self.original, self.at).unwrap();
+    }
+}
+
+/// The flips tried on a block that readers read: data bits spread over the block (some in
+/// signatures, which are looked at before some checks), each part of the check, and pairs
+/// of bits no ECC repairs.
+fn flip_sets(kind: BlockKind, len: usize) -> Vec<Vec<usize>> {
+    let at = kind.check_offset(len) * 8;
+    let mut sets: Vec<Vec<usize>> = (0..6).map(|i| vec![i * len * 8 / 6 + 8 * i + 3]).collect();
+    sets.retain(|s| !(at..at + 64).contains(&s[0]));
+    sets.extend([
+        vec![at + 5],                 // the stored CRC
+        vec![at + 32 + 9],            // the stored ECC
+        vec![at + 48 + 2],            // the reserved half
+        vec![0x41 * 8, 0x41 * 8 + 7], // two data bits
+        vec![0x60 * 8 + 1, at + 3],   // a data bit and a CRC bit
+        vec![0x60 * 8 + 1, at + 40],  // a data bit and an ECC bit
+        vec![0x60 * 8 + 1, at + 60],  // a data bit and a reserved bit: repaired
+    ]);
+    sets
+}
+
+/// One volume: flips in every block a reader reads (many kinds of flip) and in up to 8 other
+/// metadata blocks (two bits each: neither tool may read them), `mounted.ocfs2 -f` (and
+/// `-d` for the superblock) compared with the C tool each time. Returns the cases run.
+fn compare_flips(c: &Path, name: &str, path: &Path, read: &[(u64, BlockKind)]) -> usize {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let device = path.to_str().unwrap();
+    let volume = Volume::open(&file, OpenOptions::new().allow_heartbeat_device(true)).unwrap();
+    let len = volume.superblock().block_size().bytes() as usize;
+    let total = file.metadata().unwrap().len();
+    let mut others = Vec::new();
+    let mut block = vec![0u8; len];
+    for blkno in 0..total / len as u64 {
+        file.read_exact_at(&mut block, blkno * len as u64).unwrap();
+        if let Some(kind) = BlockKind::of_block(&block) {
+            if !read.iter().any(|&(b, _)| b == blkno) {
+                others.push((blkno, kind));
+            }
+        }
+    }
+    let step = others.len().div_ceil(8).max(1);
+    let others = others.into_iter().step_by(step);
+    let mut cases = 0;
+    let mut try_flips = |blkno: u64, kind: BlockKind, bits: &[usize]| {
+        let at = blkno * len as u64;
+        file.read_exact_at(&mut block, at).unwrap();
+        let _flips = Flips::new(&file, &block, at, bits);
+        let what = format!("{name}: block {blkno} ({kind}), bits {bits:?}");
+        same_as_c(c, &format!("{what} -f"), &["-f", device]);
+        if kind == BlockKind::Superblock {
+            same_as_c(c, &format!("{what} -d"), &["-d", device]);
+        }
+        cases += 1;
+    };
+    for &(blkno, kind) in read {
+        for bits in flip_sets(kind, len) {
+            try_flips(blkno, kind, &bits);
+        }
+    }
+    for (blkno, kind) in others {
+        try_flips(blkno, kind, &[0x44 * 8, 0x45 * 8]);
+    }
+    cases
+}
+
+/// On volumes with metadata checks, a flipped bit in any block either tool reads is
+/// repaired or refused exactly as the C tool does: a refused superblock leaves the device
+/// out of `-f` (and changes nothing for `-d`), a refused inode or directory block is
+/// `Unknown: Bad CRC32`.
+#[test]
+fn block_checks_are_judged_as_the_c_tool_judges_them() {
+    let Some((c, mkfs)) = c_and_mkfs() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases = 0;
+    for &(name, mib, args) in META_ECC {
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let path = mkfs_image(&mkfs, dir.path(), name, mib, &args);
+        let read = {
+            let volume = Volume::open(File::open(&path).unwrap(), OpenOptions::new()).unwrap();
+            let sb = volume.superblock();
+            let mut read = vec![
+                (2, BlockKind::Superblock),
+                (sb.system_dir_blkno(), BlockKind::Inode),
+            ];
+            for file in ["slot_map", "heartbeat"] {
+                read.push((volume.system_file_blkno(file).unwrap(), BlockKind::Inode));
+            }
+            read
+        };
+        // The system directory's blocks, if it has any, are found by the scan.
+        let read = with_system_dir_blocks(&path, read);
+        cases += compare_flips(&c, name, &path, &read);
+        std::fs::remove_file(&path).unwrap();
+    }
+    for (name, builder) in variants() {
+        if !name.starts_with("meta_ecc") {
+            continue;
+        }
+        let image = builder.build().unwrap();
+        let path = dir.path().join(format!("{name}.img"));
+        std::fs::write(&path, &image.bytes).unwrap();
+        let read = image.layout.checked_blocks_read();
+        cases += compare_flips(&c, name, &path, &read);
+    }
+    eprintln!("{cases} flipped volumes compared");
+    assert!(cases >= 400, "{cases}");
+}
+
+/// Adds the directory blocks of the system directory (the first data block of its
+/// extent, and the blocks after it while they are directory blocks).
+fn with_system_dir_blocks(path: &Path, mut read: Vec<(u64, BlockKind)>) -> Vec<(u64, BlockKind)> {
+    use std::os::unix::fs::FileExt;
+    let file = File::open(path).unwrap();
+    let volume = Volume::open(&file, OpenOptions::new()).unwrap();
+    let sb = volume.superblock();
+    let len = sb.block_size().bytes() as usize;
+    let mut inode = vec![0u8; len];
+    file.read_exact_at(&mut inode, sb.system_dir_blkno() * len as u64)
+        .unwrap();
+    let inline = u16::from_le_bytes([inode[0x76], inode[0x77]]) & 1 == 1;
+    if inline {
+        return read;
+    }
+    // The first leaf record of the extent list at 0xC0: e_blkno at 0xD8.
+    let first = u64::from_le_bytes(inode[0xD8..0xE0].try_into().unwrap());
+    let size = u64::from_le_bytes(inode[0x20..0x28].try_into().unwrap());
+    let blocks = size / len as u64;
+    let mut block = vec![0u8; len];
+    for blkno in first..first + blocks {
+        file.read_exact_at(&mut block, blkno * len as u64).unwrap();
+        if BlockKind::of_block(&block) != Some(BlockKind::DirBlock) {
+            break;
+        }
+        read.push((blkno, BlockKind::DirBlock));
+    }
+    read
 }

@@ -441,3 +441,80 @@ fn mount_follows_the_per_filesystem_policy_of_cluster_conf() {
     text += &ours_in(MOUNT, r, "-f dev/free mnt/vol", "");
     insta::assert_snapshot!(text);
 }
+
+/// A `META_ECC` volume of cluster `web` with `bits` flipped in block `blkno` (4 KiB blocks).
+fn meta_ecc_image(root: &Path, name: &str, flips: &[(u64, usize)]) {
+    let mut bytes = ImageBuilder::new()
+        .stack(o2cb("web", false))
+        .meta_ecc(true)
+        .build()
+        .unwrap()
+        .bytes;
+    for &(blkno, bit) in flips {
+        ocfs2_disk::block_check::flip(&mut bytes[blkno as usize * 4096..], bit);
+    }
+    std::fs::write(root.join("dev").join(name), bytes).unwrap();
+}
+
+/// Volumes with metadata checks: one flipped bit is repaired and the volume used; a
+/// superblock or heartbeat inode no ECC repairs is refused with libocfs2's words, then the
+/// device, the block and its kind. The reference (where installed) refuses a bad
+/// superblock the same way before it looks at the cluster: same status, same stdout.
+#[test]
+fn block_check_failures_name_the_block() {
+    let web = root_with_cluster(Some("web"), "local", Some("node1"));
+    let r = web.path();
+    // Block 2 is the superblock, block 7 the heartbeat inode; byte 0x40 is out of the way
+    // of every signature.
+    meta_ecc_image(r, "bad_sb", &[(2, 0x40 * 8), (2, 0x40 * 8 + 1)]);
+    meta_ecc_image(r, "bad_hb", &[(7, 0x40 * 8), (7, 0x40 * 8 + 1)]);
+    meta_ecc_image(r, "crc_sb", &[(2, 0x80 * 8 + 5)]);
+    meta_ecc_image(r, "repaired", &[(2, 0x110 * 8 + 1), (7, 0x300 * 8)]);
+    let mut text = String::new();
+    // A fake mount (-f) starts no heartbeat, so only a real one reads the heartbeat inode;
+    // here it fails on it, before any configfs write or mount(2).
+    for (program, line) in [
+        (HB_CTL, "-I -d dev/bad_sb"),
+        (HB_CTL, "-I -d dev/crc_sb"),
+        (HB_CTL, "-S -d dev/bad_hb svc"),
+        (HB_CTL, "-K -d dev/bad_hb svc"),
+        (MOUNT, "-f dev/bad_sb mnt/vol"),
+        (MOUNT, "-f dev/repaired mnt/vol"),
+        (MOUNT, "dev/bad_hb mnt/vol"),
+    ] {
+        text += &ours_in(program, r, line, "");
+        text += "\n";
+    }
+    insta::assert_snapshot!(text);
+
+    let Some(c) = c_tool("mount.ocfs2") else {
+        eprintln!("skipping the comparison: mount.ocfs2 (ocfs2-tools) is not installed");
+        return;
+    };
+    for device in ["dev/bad_sb", "dev/crc_sb"] {
+        let line = format!("{device} mnt/vol");
+        let want = run(Run {
+            program: &c,
+            args: args(&line),
+            root: None,
+            cwd: Some(r),
+            input: "",
+        });
+        let got = run(Run {
+            program: Path::new(MOUNT),
+            args: args(&line),
+            root: Some(r),
+            cwd: Some(r),
+            input: "",
+        });
+        assert_eq!(got.status.code(), want.status.code(), "{line}");
+        assert_eq!(got.stdout, want.stdout, "{line}");
+        let (want, got) = (
+            String::from_utf8_lossy(&want.stderr),
+            String::from_utf8_lossy(&got.stderr),
+        );
+        let words = format!("Bad CRC32 while opening device {device}");
+        assert!(want.contains(&words), "{want}");
+        assert!(got.contains(&words), "{got}");
+    }
+}

@@ -1,7 +1,9 @@
 //! Directory lookup, enough to find system files by name (spec §8.6).
 
+use crate::block_check::BlockKind;
 use crate::device::ReadAt;
 use crate::error::ReadError;
+use crate::features::Incompat;
 use crate::format::dirent;
 use crate::inode::{too_large, Inode};
 use crate::le::{Le, OutOfBounds};
@@ -51,12 +53,26 @@ impl<R: ReadAt> Volume<R> {
             let Some(pblk) = map.physical(lblk) else {
                 return Err(corrupt(dir, offset, "hole in directory"));
             };
-            let block = self.read_block(pblk)?;
+            let block = self.read_dir_block(pblk)?;
             if let Some(found) = scan_block(dir, offset, &block, name)? {
                 return Ok(Some(found));
             }
         }
         Ok(None)
+    }
+
+    /// Reads a directory block. On a `META_ECC` volume every directory block ends with a
+    /// trailer carrying its block check: the check is verified first, then the trailer's
+    /// signature (the order of libocfs2's reports).
+    fn read_dir_block(&self, blkno: u64) -> Result<Vec<u8>, ReadError> {
+        let block = self.read_metadata(blkno, BlockKind::DirBlock)?;
+        if self.superblock().incompat().contains(Incompat::META_ECC) {
+            let at = block.len() - dirent::TRAILER_LEN + dirent::TRAILER_SIGNATURE;
+            if block.get(at..at + dirent::TRAILER_MAGIC.len()) != Some(dirent::TRAILER_MAGIC) {
+                return Err(ReadError::BadDirTrailer { blkno });
+            }
+        }
+        Ok(block)
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::io;
 
+use crate::block_check::{BlockKind, CheckMismatch};
 use crate::features::Incompat;
 use crate::le::OutOfBounds;
 
@@ -53,6 +54,23 @@ pub enum ReadError {
         blkno: u64,
         /// Volume size in blocks, from the superblock.
         total_blocks: u64,
+    },
+    /// A metadata block fails its block check (`META_ECC`) and its ECC cannot repair it.
+    /// libocfs2's `OCFS2_ET_BAD_CRC32`.
+    #[error("Bad CRC32")]
+    BadBlockCheck {
+        /// The block read.
+        blkno: u64,
+        /// What it should hold.
+        kind: BlockKind,
+        /// The stored and the computed codes.
+        mismatch: CheckMismatch,
+    },
+    /// A directory block of a `META_ECC` volume does not end with a `DIRTRL1` trailer.
+    #[error("Bad magic number in directory block")]
+    BadDirTrailer {
+        /// The block read.
+        blkno: u64,
     },
     /// A block that should hold an inode does not carry the `INODE01` signature.
     #[error("Bad magic number in inode")]
@@ -148,6 +166,11 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// Whether a metadata block failed its block check.
+    pub fn is_block_check(&self) -> bool {
+        matches!(self, ReadError::BadBlockCheck { .. })
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {
@@ -165,6 +188,14 @@ impl ReadError {
                 blkno,
                 logical_block,
             } => format!("inode {blkno} has no extent for its logical block {logical_block}"),
+            ReadError::BadBlockCheck {
+                blkno,
+                kind,
+                mismatch,
+            } => format!("{kind} in block {blkno}: {mismatch}"),
+            ReadError::BadDirTrailer { blkno } => {
+                format!("directory block {blkno} does not end with a DIRTRL1 trailer")
+            }
             ReadError::BadInodeSignature { blkno } => {
                 format!("block {blkno} does not start with INODE01")
             }
@@ -251,6 +282,14 @@ pub enum OpenError {
 }
 
 impl OpenError {
+    /// The read that failed, if that is why the open failed.
+    pub fn as_read(&self) -> Option<&ReadError> {
+        match self {
+            OpenError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {
@@ -340,6 +379,14 @@ pub enum HeartbeatError {
 }
 
 impl HeartbeatError {
+    /// The read that failed, if that is why the region could not be described.
+    pub fn as_read(&self) -> Option<&ReadError> {
+        match self {
+            HeartbeatError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A precise account of what failed, for verbose output.
     pub fn reason(&self) -> String {
         match self {

@@ -21,6 +21,7 @@
 //! assert_eq!(image.layout.superblock_offset, 2048);
 //! ```
 
+use crate::block_check::{self, BlockKind};
 use crate::features::{Incompat, StackFlags};
 use crate::format::{dirent, extent, inode, ocfs1, sb, slot_map};
 use crate::heartbeat::HeartbeatSlot;
@@ -133,6 +134,23 @@ pub struct Layout {
     pub heartbeat_clusters: u32,
     /// Total size in bytes.
     pub size: u64,
+    /// Every block that carries a block check, with its kind, in block order: filled only
+    /// for `META_ECC` images.
+    pub checked_blocks: Vec<(u64, BlockKind)>,
+}
+
+impl Layout {
+    /// The checked blocks a reader reads (the superblock, the system directory and its
+    /// blocks, the slot map and heartbeat inodes): all of them but the root directory's
+    /// inode, which neither this crate nor the C tools look at.
+    pub fn checked_blocks_read(&self) -> Vec<(u64, BlockKind)> {
+        let root = self.root_dir_blkno;
+        self.checked_blocks
+            .iter()
+            .copied()
+            .filter(|&(blkno, _)| blkno != root)
+            .collect()
+    }
 }
 
 /// A built image: the bytes to write to a file, and where things are.
@@ -165,6 +183,7 @@ pub struct ImageBuilder {
     system_dir: SystemDirLayout,
     dir_trailers: bool,
     dir_padding: usize,
+    meta_ecc: bool,
 }
 
 /// Builder setters that just store their argument in the field of the same name.
@@ -226,6 +245,7 @@ impl ImageBuilder {
             system_dir: SystemDirLayout::Extents { depth: 0 },
             dir_trailers: false,
             dir_padding: 0,
+            meta_ecc: false,
         }
     }
 
@@ -258,6 +278,9 @@ impl ImageBuilder {
         /// Adds this many entries (`orphan_dir:NNNN`, pointing at the root directory) before the
         /// system files, to spread the system directory over several blocks.
         dir_padding: usize,
+        /// Sets `META_ECC` and seals every metadata block with its block check (directory
+        /// blocks then end with trailers, as the kernel and mkfs write them).
+        meta_ecc: bool,
     }
 
     /// The volume label, up to 64 bytes (all 64 leave it without a terminator).
@@ -310,7 +333,8 @@ impl ImageBuilder {
                 (data, Vec::new())
             }
             SystemDirLayout::Extents { .. } => {
-                let data = pack_entries(&entries, geometry.block as usize, self.dir_trailers)?;
+                let trailers = self.dir_trailers || self.meta_ecc;
+                let data = pack_entries(&entries, geometry.block as usize, trailers)?;
                 let bytes = data.len() as u64 * geometry.block;
                 let first = alloc.take(DIR_DATA_AT, bytes, true);
                 let blocks = (first..).take(data.len()).collect();
@@ -349,6 +373,7 @@ impl ImageBuilder {
             heartbeat_blkno,
             heartbeat_clusters,
             size,
+            checked_blocks: Vec::new(),
         };
         let mut w = Writer {
             img: &mut img,
@@ -363,6 +388,13 @@ impl ImageBuilder {
         self.write_system_dir(&mut w, &layout, &dir_data)?;
         self.write_slot_map(&mut w, &layout, slot_map_alloc);
         self.write_heartbeat(&mut w, &layout)?;
+        let mut layout = layout;
+        if self.meta_ecc {
+            layout.checked_blocks = checked_blocks(&layout);
+            for &(blkno, kind) in &layout.checked_blocks {
+                block_check::seal(w.block_mut(blkno), kind);
+            }
+        }
         Ok(Image { bytes: img, layout })
     }
 
@@ -419,6 +451,9 @@ impl ImageBuilder {
         }
         if self.dir_trailers {
             bits = bits | Incompat::INDEXED_DIRS;
+        }
+        if self.meta_ecc {
+            bits = bits | Incompat::META_ECC;
         }
         bits
     }
@@ -634,8 +669,8 @@ impl ImageBuilder {
 
 /// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and
 /// every variant spec §8.9 lists, plus the directory layouts a reader must walk (inline,
-/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots and a
-/// short slot map. Tests of other crates (mounted.ocfs2, hb_ctl) can run over the same set.
+/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots, a
+/// short slot map, and `META_ECC` volumes whose every metadata block carries its check. Tests of other crates (mounted.ocfs2, hb_ctl) can run over the same set.
 pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
     let recipe = || ImageBuilder::new().slot(0, 3).slot(2, 12);
     let o2cb = |name: &str, global| ClusterStack::O2cb {
@@ -707,7 +742,65 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
                 .heartbeat_slot(live_slot(12)),
         ),
         ("short_slot_map", recipe().slot_map_size(15)),
+        ("meta_ecc", recipe().meta_ecc(true)),
+        (
+            "meta_ecc_inline_system_dir",
+            recipe()
+                .block_size(BlockSize::B2K)
+                .system_dir(SystemDirLayout::Inline)
+                .meta_ecc(true),
+        ),
+        (
+            "meta_ecc_extent_tree_depth_1",
+            recipe()
+                .block_size(BlockSize::B512)
+                .system_dir(dir(1))
+                .dir_padding(200)
+                .meta_ecc(true),
+        ),
+        (
+            "meta_ecc_extent_tree_depth_2_1k",
+            recipe()
+                .block_size(BlockSize::B1K)
+                .system_dir(dir(2))
+                .dir_padding(60)
+                .meta_ecc(true),
+        ),
+        (
+            "meta_ecc_heartbeat_device",
+            ImageBuilder::new()
+                .heartbeat_device(true)
+                .stack(o2cb("prod", true))
+                .max_slots(0)
+                .meta_ecc(true),
+        ),
     ]
+}
+
+/// The blocks of `layout` that carry a check: the superblock, the four inodes, the system
+/// directory's blocks and its extent blocks.
+fn checked_blocks(layout: &Layout) -> Vec<(u64, BlockKind)> {
+    let mut blocks = vec![
+        (sb::BLKNO, BlockKind::Superblock),
+        (layout.root_dir_blkno, BlockKind::Inode),
+        (layout.system_dir_blkno, BlockKind::Inode),
+        (layout.slot_map_inode, BlockKind::Inode),
+        (layout.heartbeat_inode, BlockKind::Inode),
+    ];
+    blocks.extend(
+        layout
+            .system_dir_blocks
+            .iter()
+            .map(|&b| (b, BlockKind::DirBlock)),
+    );
+    blocks.extend(
+        layout
+            .extent_blocks
+            .iter()
+            .map(|&b| (b, BlockKind::ExtentBlock)),
+    );
+    blocks.sort_unstable_by_key(|&(b, _)| b);
+    blocks
 }
 
 /// A slot as a live node writes it: seq, node and generation derived from the node number.
@@ -798,6 +891,12 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    fn block_mut(&mut self, blkno: u64) -> &mut [u8] {
+        let len = self.geometry.block as usize;
+        let at = blkno as usize * len;
+        &mut self.img[at..at + len]
+    }
+
     fn put(&mut self, blkno: u64, offset: u64, data: &[u8]) {
         let at = (blkno * self.geometry.block + offset) as usize;
         self.img[at..at + data.len()].copy_from_slice(data);

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use crate::block_check::BlockKind;
 use crate::device::ReadAt;
 use crate::error::ReadError;
 use crate::format::{extent, inode};
@@ -25,10 +26,8 @@ pub(crate) struct Inode {
 }
 
 impl Inode {
+    /// Decodes an inode block whose signature and block check the caller has checked.
     fn parse(blkno: u64, block: Vec<u8>) -> Result<Self, ReadError> {
-        if !block.starts_with(inode::MAGIC) {
-            return Err(ReadError::BadInodeSignature { blkno });
-        }
         let le = Le(&block);
         let fields = || -> Result<_, OutOfBounds> {
             Ok((
@@ -164,8 +163,18 @@ impl ExtentMap {
 
 impl<R: ReadAt> Volume<R> {
     /// Reads and checks the inode in block `blkno`.
+    ///
+    /// The signature comes first, then the block check, then the fields: the order in which
+    /// libocfs2 reports them (a block that is no inode at all is "Bad magic number in
+    /// inode"; an inode that fails its check is "Bad CRC32" even if its VALID flag is also
+    /// gone).
     pub(crate) fn read_inode(&self, blkno: u64) -> Result<Inode, ReadError> {
-        Inode::parse(blkno, self.read_block(blkno)?)
+        let mut block = self.read_block(blkno)?;
+        if !block.starts_with(inode::MAGIC) {
+            return Err(ReadError::BadInodeSignature { blkno });
+        }
+        self.verify(blkno, &mut block, BlockKind::Inode)?;
+        Inode::parse(blkno, block)
     }
 
     /// Walks the extent tree of `inode` down to its leaves. Every child must be exactly one
@@ -218,7 +227,9 @@ impl<R: ReadAt> Volume<R> {
     }
 
     fn read_extent_block(&self, blkno: u64) -> Result<ExtentList, ReadError> {
-        let block = self.read_block(blkno)?;
+        // Unlike an inode's, an extent block's check comes before its signature (the order
+        // of libocfs2's reports).
+        let block = self.read_metadata(blkno, BlockKind::ExtentBlock)?;
         if !block.starts_with(extent::BLOCK_MAGIC) {
             return Err(ReadError::BadExtentBlockSignature { blkno });
         }

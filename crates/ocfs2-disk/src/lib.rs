@@ -1,6 +1,8 @@
 //! Read-only access to the parts of an OCFS2 volume the o2cb tools need: quick detection as
 //! `mounted.ocfs2 -d` does it, a full open with libocfs2's superblock validation, system
-//! directory lookups, the heartbeat region and slots, and the slot map.
+//! directory lookups, the heartbeat region and slots, and the slot map. On volumes with
+//! metadata checks (`META_ECC`), every metadata block read is verified, and one flipped bit
+//! repaired, as libocfs2 does ([`block_check`]).
 //!
 //! The crate does no I/O of its own: it reads through [`ReadAt`], implemented for byte
 //! slices, vectors and already-open files. Every read is bounded by the volume and by sane
@@ -24,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod block_check;
 mod detect;
 mod device;
 mod dir;
@@ -38,6 +41,7 @@ mod slot_map;
 mod superblock;
 mod volume;
 
+pub use block_check::BlockKind;
 pub use detect::{detect_in, quick_detect, QuickDetect, QUICK_DETECT_LEN};
 pub use device::{ReadAt, WithSize};
 pub use error::{HeartbeatError, HeartbeatSlotError, OpenError, ReadError, SlotMapError};

@@ -1,6 +1,7 @@
 //! Full open with the validation libocfs2's `ocfs2_open` does (spec §8.1, §8.4), and block
 //! reads within the volume.
 
+use crate::block_check::{self, BlockKind};
 use crate::device::{read_full, ReadAt};
 use crate::error::{OpenError, ReadError};
 use crate::features::Incompat;
@@ -50,9 +51,20 @@ const MAX_SLOTS: u16 = 255;
 
 impl<R: ReadAt> Volume<R> {
     /// Opens `dev` read-only and validates its superblock as libocfs2 does, in its order.
+    ///
+    /// On a `META_ECC` volume the superblock's block check comes right after the signature
+    /// is found, before any field is validated, and one flipped bit is repaired in memory
+    /// (see [`crate::block_check`]); a check that fails is final, the remaining block sizes
+    /// are not probed (as with libocfs2 1.8.7).
     pub fn open(dev: R, options: OpenOptions) -> Result<Self, OpenError> {
         check_not_ocfs1(&dev)?;
-        let (probed, raw) = probe_superblock(&dev)?;
+        let (probed, mut block, raw) = probe_superblock(&dev)?;
+        let raw = if raw.incompat.contains(Incompat::META_ECC) {
+            verify(sb::BLKNO, &mut block, BlockKind::Superblock)?;
+            RawSuperblock::parse(&block).ok_or(OpenError::BadMagic)?
+        } else {
+            raw
+        };
         let sb = validate(probed, &raw, options)?;
         Ok(Volume { dev, sb })
     }
@@ -84,6 +96,27 @@ impl<R: ReadAt> Volume<R> {
         // Cannot overflow: total_blocks < 2^32 clusters * 2^11 blocks per cluster.
         let offset = blkno * u64::from(self.sb.block_size.bytes());
         read_exact(&self.dev, offset, self.sb.block_size.len())
+    }
+
+    /// Reads metadata block `blkno` that should be a `kind` block. On a `META_ECC` volume its
+    /// block check is verified and one flipped bit repaired in memory, as the C tools do.
+    pub(crate) fn read_metadata(&self, blkno: u64, kind: BlockKind) -> Result<Vec<u8>, ReadError> {
+        let mut block = self.read_block(blkno)?;
+        self.verify(blkno, &mut block, kind)?;
+        Ok(block)
+    }
+
+    /// Verifies the check of `block`, just read from `blkno`, when the volume has `META_ECC`.
+    pub(crate) fn verify(
+        &self,
+        blkno: u64,
+        block: &mut [u8],
+        kind: BlockKind,
+    ) -> Result<(), ReadError> {
+        if self.sb.incompat.contains(Incompat::META_ECC) {
+            verify(blkno, block, kind)?;
+        }
+        Ok(())
     }
 
     /// Reads `len` bytes at a byte offset (heartbeat sectors are not fs blocks).
@@ -137,14 +170,16 @@ fn check_not_ocfs1<R: ReadAt + ?Sized>(dev: &R) -> Result<(), OpenError> {
 /// Tries block 2 at each block size. A read that fails or finds no signature moves on to
 /// the next size; if no size has the signature, the first hard I/O error (if any) is more
 /// telling than "bad magic".
-fn probe_superblock<R: ReadAt + ?Sized>(dev: &R) -> Result<(BlockSize, RawSuperblock), OpenError> {
+fn probe_superblock<R: ReadAt + ?Sized>(
+    dev: &R,
+) -> Result<(BlockSize, Vec<u8>, RawSuperblock), OpenError> {
     let mut io_error: Option<ReadError> = None;
     for block_size in BlockSize::ALL {
         let offset = u64::from(block_size.bytes()) * sb::BLKNO;
         match read_exact(dev, offset, block_size.len()) {
             Ok(block) => {
                 if let Some(raw) = RawSuperblock::parse(&block) {
-                    return Ok((block_size, raw));
+                    return Ok((block_size, block, raw));
                 }
             }
             Err(e @ ReadError::Io { .. }) => {
@@ -156,12 +191,22 @@ fn probe_superblock<R: ReadAt + ?Sized>(dev: &R) -> Result<(BlockSize, RawSuperb
     Err(io_error.map_or(OpenError::BadMagic, OpenError::Read))
 }
 
+/// Verifies a block's check (see [`crate::block_check`]), naming the block when it fails.
+fn verify(blkno: u64, block: &mut [u8], kind: BlockKind) -> Result<(), ReadError> {
+    block_check::verify(block, kind)
+        .map(drop)
+        .map_err(|mismatch| ReadError::BadBlockCheck {
+            blkno,
+            kind,
+            mismatch,
+        })
+}
+
 fn validate(
     probed: BlockSize,
     raw: &RawSuperblock,
     options: OpenOptions,
 ) -> Result<Superblock, OpenError> {
-    // META_ECC block checks are skipped: a reader may (§8.4), and nothing here writes.
     let unknown = raw.incompat.difference(Incompat::SUPPORTED);
     if !unknown.is_empty() {
         return Err(OpenError::UnsupportedFeatures { unknown });
