@@ -20,6 +20,9 @@
 //! row explains are bugs of ours: each is listed in [`Bug`], its cases are counted and not
 //! compared, and each has an ignored test with its minimal reproducer at the end of this
 //! file.
+//!
+//! About 5,000 cases in seven families; each family prints its count, how many cases fell
+//! under each verdict, and how many known-bug cases really differed (`--nocapture`).
 
 mod support;
 
@@ -219,7 +222,15 @@ impl Bug {
         if line.op == Some('I') {
             let config = start.config();
             let nodes: Vec<_> = config.clusters.iter().flat_map(|c| &c.nodes).collect();
-            if nodes.iter().any(|n| n.ip_port > i32::MAX as u32) {
+            // Nodes are printed for `-t node`, or for names of which the first is no cluster.
+            let prints_nodes = match line.object_type.as_deref() {
+                Some(t) => t == "node",
+                None => line
+                    .names
+                    .first()
+                    .is_some_and(|n| config.cluster(n.as_bytes()).is_none()),
+            };
+            if prints_nodes && nodes.iter().any(|n| n.ip_port > i32::MAX as u32) {
                 return Some(Bug::PortPrintedSigned);
             }
             let mut names = BTreeSet::new();
