@@ -144,7 +144,8 @@ fn create_node(
         }
     };
     let used = |n: u32| cluster.nodes.iter().find(|x| x.number == n);
-    let number = match o.attr_value("number") {
+    // Unlike the required attributes, an empty `number=` is a number: strtol's 0.
+    let number = match o.attr("number").and_then(|a| a.value.as_deref()) {
         Some(text) => {
             let t = text.as_bytes();
             let n = match parse_c_long_base10(&ip_text_lossy(t)) {
