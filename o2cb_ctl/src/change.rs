@@ -8,8 +8,8 @@ use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluste
 use o2cb::context::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, store, unknown_object,
-    validate_attrs, ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, refused_edit, store,
+    unknown_object, validate_attrs, ObjectType, Options, Status,
 };
 
 /// What `online=` asks for.
@@ -92,8 +92,7 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                 return Err(Status::Invalid.code());
             }
             if let Err(e) = session.doc.rename_cluster(&name, &new) {
-                message(ctx, e);
-                return Err(Status::Exists.code());
+                return Err(refused_edit(ctx, e));
             }
             name = new;
         }

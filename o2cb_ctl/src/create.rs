@@ -12,8 +12,8 @@ use configfs::{
 use o2cb::context::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, init_stack, load, message, store, validate_attrs, ObjectType,
-    Options, Status,
+    cluster_dir_name, configfs_io, init_stack, load, message, refused_edit, store, validate_attrs,
+    ObjectType, Options, Status,
 };
 
 pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
@@ -40,8 +40,7 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                     return Err(Status::Exists.code());
                 }
                 if let Err(e) = session.doc.add_cluster(name) {
-                    message(ctx, e);
-                    return Err(Status::NoMemory.code());
+                    return Err(refused_edit(ctx, e));
                 }
                 if let Some(note) = o2cb::tool::adoption_note(session.doc.config(), name) {
                     message(ctx, note);
@@ -195,8 +194,7 @@ fn create_node(
     };
     let cluster_name = cluster_name.clone();
     if let Err(e) = session.doc.add_node(&cluster_name, &node) {
-        message(ctx, e);
-        return Err(Status::NoMemory.code());
+        return Err(refused_edit(ctx, e));
     }
     if let Some(stack) = stack {
         install_node(ctx, stack, &cluster_name, &node)?;

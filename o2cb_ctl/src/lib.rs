@@ -45,7 +45,6 @@ pub enum Status {
     Range,
     NotSupported,
     TooBig,
-    NoMemory,
     /// A raw errno (from writing the file).
     Errno(i32),
 }
@@ -61,7 +60,6 @@ impl Status {
             Status::Range => 34,
             Status::NotSupported => 95,
             Status::TooBig => 7,
-            Status::NoMemory => 12,
             Status::Errno(e) => e,
         };
         (256 - errno) & 0xff
@@ -424,6 +422,21 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
         Ok(()) => 0,
         Err(code) => code,
     }
+}
+
+/// A change cluster-conf refused (the file is left as it was), with the status for its kind:
+/// a name that is taken is EEXIST, a name that is not there ENOENT, and anything else (a
+/// value the file cannot carry, an edit that would leave a file the tools refuse) EINVAL,
+/// o2cb_ctl's status for input it refuses.
+pub(crate) fn refused_edit(ctx: &mut Context<'_>, e: cluster_conf::EditError) -> i32 {
+    use cluster_conf::EditError as E;
+    let status = match &e {
+        E::ClusterExists(_) | E::NodeExists { .. } | E::RegionExists { .. } => Status::Exists,
+        E::UnknownCluster(_) | E::UnknownNode { .. } => Status::NotFound,
+        _ => Status::Invalid,
+    };
+    message(ctx, e);
+    status.code()
 }
 
 /// `-n` names nothing in cluster.conf: the reference exits ENOENT without a word; we say why.
