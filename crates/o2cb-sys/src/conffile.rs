@@ -229,14 +229,15 @@ fn refuse_unless_regular(
 
 /// Reads a configuration file without locking it. A missing file reads as `None`, which the
 /// tools treat as an empty configuration; so does a directory, as for the C tools (which
-/// read nothing from it). Any other file that is not a regular one is refused: reading a
-/// FIFO would hang and a device could be read for ever.
+/// read nothing from it). A device is read as the C tools read it (`--config-file=/dev/null`
+/// is an empty configuration), within [`MAX_FILE_LEN`]; a FIFO or a socket is refused, as
+/// reading it would hang.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
     let named = resolve_symlinks(path)?;
     let link = (named != path).then_some(path);
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => return Ok(None),
-        Ok(m) if !m.is_file() => {
+        Ok(m) if m.file_type().is_fifo() || m.file_type().is_socket() => {
             return Err(FileError::NotRegular {
                 action: "read",
                 path: named,
@@ -259,15 +260,15 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FileError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(FileError::new("read", path, e)),
     };
-    read_regular(file, path).map(Some)
+    read_bounded(file, path).map(Some)
 }
 
-/// The content of an open file that must be a regular one, within [`MAX_FILE_LEN`].
-fn read_regular(file: File, path: &Path) -> Result<Vec<u8>, FileError> {
+/// The content of an open file that is no FIFO or socket, within [`MAX_FILE_LEN`].
+fn read_bounded(file: File, path: &Path) -> Result<Vec<u8>, FileError> {
     let meta = file
         .metadata()
         .map_err(|e| FileError::new("read", path, e))?;
-    if let Some(kind) = FileKind::of(meta.file_type()) {
+    if let Some(kind @ (FileKind::Fifo | FileKind::Socket)) = FileKind::of(meta.file_type()) {
         return Err(FileError::NotRegular {
             action: "read",
             path: path.to_path_buf(),
@@ -1008,7 +1009,11 @@ mod tests {
     }
 
     #[test]
-    fn reading_refuses_fifos_without_hanging_and_reads_a_directory_as_empty() {
+    fn reading_refuses_fifos_without_hanging_and_reads_a_directory_or_dev_null_as_empty() {
+        assert_eq!(
+            read_optional(Path::new("/dev/null")).unwrap(),
+            Some(Vec::new())
+        );
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
         mkfifo(&fifo);
