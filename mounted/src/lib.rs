@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use configfs::{paths, read_clusters, ConfigfsIo, ConfigfsName, RealConfigfs};
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb::context::Context;
-use o2cb_sys::volumes::{open_for_detect, FreshReader};
+use o2cb_sys::volume::{open_for_detect, FreshReader};
 use o2cb_sys::SysRoot;
 use ocfs2_disk::{quick_detect, OpenOptions, Volume, VolumeStack};
 
@@ -114,7 +114,7 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
             path: PathBuf::from(d),
             shown: PathBuf::from(d),
         }],
-        None => o2cb_sys::volumes::ocfs2_devices(&ctx.root)
+        None => o2cb_sys::volume::ocfs2_devices(&ctx.root)
             .into_iter()
             .map(|c| Device {
                 // Under a test root, /dev/x rather than /tmp/root/dev/x.

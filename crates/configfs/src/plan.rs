@@ -674,6 +674,20 @@ pub struct RegionParams {
     pub blocks: u32,
 }
 
+impl RegionParams {
+    /// The region of a volume's device, named by its UUID (which a real superblock always
+    /// makes a valid configfs name).
+    pub fn from_device(region: &o2cb_sys::volume::DeviceRegion) -> Result<RegionParams, NameError> {
+        Ok(RegionParams {
+            name: ConfigfsName::new(NameKind::Region, region.name.as_bytes())?,
+            device: region.device.clone(),
+            block_bytes: region.block_bytes,
+            start_block: region.start_block,
+            blocks: region.blocks,
+        })
+    }
+}
+
 /// Starting a heartbeat region: create it, write its geometry, then hand it the device
 /// (which starts the heartbeat thread; the write returns when heartbeat is steady).
 pub fn plan_start_region(cluster: &ConfigfsName, region: &RegionParams) -> Plan {

@@ -115,6 +115,17 @@ pub struct VolumeFacts {
     pub cluster: Option<BString>,
 }
 
+impl VolumeFacts {
+    /// What a superblock says.
+    pub fn of(sb: &ocfs2_disk::Superblock) -> VolumeFacts {
+        VolumeFacts {
+            max_slots: Some(sb.max_slots()),
+            label: Some(sb.label().as_bytes().into()),
+            cluster: sb.cluster_info().map(|ci| ci.cluster().into()),
+        }
+    }
+}
+
 /// Why this host may not mount the filesystem as configured.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {

@@ -59,6 +59,26 @@ impl Reported for o2cb_sys::stack::StackError {
     }
 }
 
+impl Reported for o2cb_sys::volume::VolumeError {
+    fn text(&self) -> String {
+        self.words()
+    }
+
+    fn detail(&self) -> Option<String> {
+        Some(self.detail())
+    }
+}
+
+impl Reported for o2cb_sys::volume::NotFound {
+    fn text(&self) -> String {
+        self.to_string()
+    }
+
+    fn detail(&self) -> Option<String> {
+        Some(self.detail())
+    }
+}
+
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_text(e: &std::io::Error) -> String {
     match e.raw_os_error() {

@@ -18,7 +18,7 @@ use crate::error::{line, Reported};
 use crate::join::{self, JoinError, Left, RunningCluster};
 use crate::policy::ClusterConfPolicy;
 use crate::region::{Started, Stopped};
-use crate::volume::{find_by_uuid, OpenedVolume};
+use o2cb_sys::volume::{find_by_uuid, OpenedVolume};
 
 /// The reference names itself this way whatever its `argv[0]`.
 pub const PROG: &str = "ocfs2_hb_ctl";
@@ -258,7 +258,7 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String>
                         Ok(Some(left)) => {
                             ctx.verbose(format!(
                                 "{}; left region {uuid} by name: {left:?}",
-                                not_found.detail().unwrap_or_default()
+                                not_found.detail()
                             ));
                             Ok(())
                         }

@@ -21,7 +21,7 @@ use ocfs2_disk::Superblock;
 
 use crate::error::Reported;
 use crate::region::{self, RegionError, Started, Stopped};
-use crate::volume::{OpenedVolume, VolumeError};
+use o2cb_sys::volume::{OpenedVolume, VolumeError};
 
 /// The classic stack's label.
 const O2CB: &str = "o2cb";
@@ -80,6 +80,9 @@ pub enum JoinError {
     Policy(PolicyRefusal),
     #[error(transparent)]
     Volume(#[from] VolumeError),
+    /// The UUID cannot name a configfs region (never for a real superblock).
+    #[error("Internal logic failure")]
+    RegionName(configfs::NameError),
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error("Unable to access cluster service")]
@@ -88,7 +91,10 @@ pub enum JoinError {
 
 impl Reported for JoinError {
     fn text(&self) -> String {
-        self.to_string()
+        match self {
+            JoinError::Volume(e) => e.words(),
+            _ => self.to_string(),
+        }
     }
 
     fn detail(&self) -> Option<String> {
@@ -138,7 +144,8 @@ impl Reported for JoinError {
                 }
             ),
             JoinError::Policy(p) => return p.detail.clone(),
-            JoinError::Volume(e) => return e.detail(),
+            JoinError::Volume(e) => e.detail(),
+            JoinError::RegionName(e) => e.to_string(),
             JoinError::Region(e) => return e.detail(),
             JoinError::Configfs(e) => format!(
                 "reading the registered cluster: {}",
@@ -312,7 +319,8 @@ pub fn join(
             mount_options: outcome.mount_options,
         });
     }
-    let params = volume.region()?;
+    let params =
+        configfs::RegionParams::from_device(&volume.region()?).map_err(JoinError::RegionName)?;
     let started = region::start(io, &cluster.name, &params, RefKind::Persistent)?;
     Ok(Joined {
         cluster: cluster.name.clone(),
@@ -342,7 +350,7 @@ pub fn leave(
         return Ok(Left::Global);
     }
     let name = ConfigfsName::new(NameKind::Region, volume.uuid().as_bytes())
-        .map_err(crate::volume::VolumeError::RegionName)?;
+        .map_err(JoinError::RegionName)?;
     Ok(Left::Local(region::stop(
         io,
         &cluster.name,

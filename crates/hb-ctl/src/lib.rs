@@ -18,4 +18,3 @@ pub mod join;
 pub mod mount;
 pub mod policy;
 pub mod region;
-pub mod volume;

@@ -20,7 +20,7 @@ pub mod runstate;
 pub mod semaphore;
 pub mod signals;
 pub mod stack;
-pub mod volumes;
+pub mod volume;
 
 pub use conffile::{FileError, FileKind, LockHolder, LockedFile, Replaced};
 pub use paths::SysRoot;

@@ -27,7 +27,7 @@ pub use options::{ms, MountOptions};
 use crate::error::{line, Reported};
 use crate::join::{self, Heartbeat, MountPolicy, RunningCluster};
 use crate::policy::OnDemand;
-use crate::volume::OpenedVolume;
+use o2cb_sys::volume::OpenedVolume;
 
 /// The file system type this helper mounts.
 const FSTYPE: &str = "ocfs2";

@@ -115,14 +115,6 @@ fn unusable(why: String) -> PolicyRefusal {
     }
 }
 
-fn facts(sb: &Superblock) -> VolumeFacts {
-    VolumeFacts {
-        max_slots: Some(sb.max_slots()),
-        label: Some(sb.label().as_bytes().into()),
-        cluster: sb.cluster_info().map(|ci| ci.cluster().into()),
-    }
-}
-
 impl MountPolicy for ClusterConfPolicy {
     fn check(
         &self,
@@ -139,7 +131,13 @@ impl MountPolicy for ClusterConfPolicy {
         // The node the kernel knows as local is the one this host registered from
         // cluster.conf; its name stands for the host name.
         let local = local_node.name.to_string();
-        match mount_policy(config, uuid, local.as_bytes(), &facts(volume), self.layout) {
+        match mount_policy(
+            config,
+            uuid,
+            local.as_bytes(),
+            &VolumeFacts::of(volume),
+            self.layout,
+        ) {
             Ok(decision @ MountDecision::Member { .. }) => Ok(PolicyOutcome {
                 mount_options: decision.mount_option().into_iter().collect(),
             }),

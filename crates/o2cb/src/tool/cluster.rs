@@ -7,13 +7,12 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 use bstr::ByteSlice;
 use configfs::{
     apply, desired_cluster_with, plan_register_with, plan_start_region, plan_stop_region,
     plan_unregister, read_cluster, read_clusters, Checks, ClusterState, ConfigfsIo, ConfigfsName,
-    NameKind, Plan, PlanError, RealConfigfs, RegionParams,
+    Plan, PlanError, RealConfigfs, RegionParams,
 };
 use o2cb_sys::stack::{init_classic, StackInfo};
 
@@ -320,13 +319,10 @@ pub fn cluster_status(
 fn region_devices(
     ctx: &Context<'_>,
     regions: &[&str],
-) -> HashMap<String, (PathBuf, o2cb_sys::device::DeviceRegion)> {
-    o2cb_sys::device::find_volumes(&ctx.root, regions)
+) -> HashMap<String, o2cb_sys::volume::DeviceRegion> {
+    o2cb_sys::volume::find_all(&ctx.root, regions)
         .into_iter()
-        .filter_map(|(uuid, path)| {
-            let region = o2cb_sys::device::heartbeat_region(&path).ok()?;
-            Some((uuid, (path, region)))
-        })
+        .filter_map(|(uuid, volume)| Some((uuid, volume.region().ok()?)))
         .collect()
 }
 
@@ -381,28 +377,22 @@ pub fn start_heartbeat(
         {
             continue;
         }
-        let Some((device, params)) = devices.get(region) else {
+        let Some(device_region) = devices.get(region) else {
             ctx.error(format!(
                 "Heartbeat region could not be found {region} (no block device has a volume with this UUID)"
             ));
             failed = true;
             break;
         };
-        let region_name = match ConfigfsName::new(NameKind::Region, region.as_bytes()) {
-            Ok(n) => n,
+        let params = match RegionParams::from_device(device_region) {
+            Ok(p) => p,
             Err(e) => {
                 ctx.error(e);
                 failed = true;
                 break;
             }
         };
-        let params = RegionParams {
-            name: region_name.clone(),
-            device: device.clone(),
-            block_bytes: params.block_bytes,
-            start_block: params.start_block,
-            blocks: params.blocks,
-        };
+        let region_name = params.name.clone();
         if let Err(e) = apply(&mut io, &plan_start_region(&state.name, &params)) {
             ctx.error(format!("{e} while starting heartbeat on region '{region}'"));
             failed = true;

@@ -31,8 +31,17 @@ use crate::context::Context;
 #[derive(Debug)]
 pub struct Named {
     pub uuid: FsUuid,
+    /// The volume, when a device was given.
+    pub volume: Option<o2cb_sys::volume::OpenedVolume>,
+}
+
+impl Named {
     /// What the volume says, when a device was given.
-    pub volume: Option<o2cb_sys::device::VolumeFacts>,
+    pub fn facts(&self) -> Option<fs_policy::VolumeFacts> {
+        self.volume
+            .as_ref()
+            .map(|v| fs_policy::VolumeFacts::of(v.superblock()))
+    }
 }
 
 /// Reads a `<uuid|device>` argument.
@@ -48,10 +57,10 @@ pub fn filesystem_argument(ctx: &mut Context<'_>, arg: &OsString) -> Option<Name
         ));
         return None;
     }
-    match o2cb_sys::device::volume_facts(path) {
+    match o2cb_sys::volume::OpenedVolume::open(path) {
         Ok(v) => {
             let uuid =
-                FsUuid::parse(v.uuid.as_bytes()).expect("the superblock gives 32 hex digits");
+                FsUuid::parse(v.uuid().as_bytes()).expect("the superblock gives 32 hex digits");
             Some(Named {
                 uuid,
                 volume: Some(v),
@@ -144,11 +153,11 @@ pub fn add_filesystem(
     let Some(named) = filesystem_argument(ctx, &operands[1]) else {
         return Outcome::Failed;
     };
-    if let Some(v) = &named.volume {
-        if label.is_none() && !v.label.is_empty() {
-            label = Some(BString::from(v.label.clone()));
+    if let Some(v) = named.facts() {
+        if label.is_none() {
+            label = v.label.clone().filter(|l| !l.is_empty());
         }
-        slots = slots.or(Some(v.max_slots));
+        slots = slots.or(v.max_slots);
         if let Some(on_disk) = v.cluster.as_deref().filter(|c| !c.is_empty()) {
             if on_disk != cluster.as_slice() {
                 ctx.error(format!(
@@ -307,7 +316,7 @@ pub fn add_filesystem_node(
         ctx,
         session,
         named.uuid,
-        named.volume.as_ref().map(|v| v.max_slots),
+        named.facts().and_then(|v| v.max_slots),
     ) {
         return o;
     }

@@ -17,7 +17,6 @@
 //!   set; deactivation clears `active` and removes the registration.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 use bstr::ByteSlice;
 use configfs::{
@@ -26,6 +25,8 @@ use configfs::{
     RealConfigfs, RegionParams,
 };
 use fs_policy::{mount_policy, registrations, Layout, MountDecision, VolumeFacts};
+
+use o2cb_sys::volume::OpenedVolume;
 
 use super::filesystem::{filesystem_argument, Named};
 use super::{Outcome, Session};
@@ -112,14 +113,7 @@ fn outcome(r: Result<(), i32>) -> Outcome {
 }
 
 fn facts(named: &Named) -> VolumeFacts {
-    named
-        .volume
-        .as_ref()
-        .map_or_else(VolumeFacts::default, |v| VolumeFacts {
-            max_slots: Some(v.max_slots),
-            label: Some(v.label.clone().into()),
-            cluster: v.cluster.clone().map(Into::into),
-        })
+    named.facts().unwrap_or_default()
 }
 
 pub fn fs_activate(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
@@ -130,8 +124,9 @@ pub fn fs_activate(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsStr
         match layout {
             Layout::Classic => activate_classic(ctx, session, &named, &host),
             Layout::PerFs => {
-                let device = device_of(ctx, &args, &named)?;
-                activate_per_fs(ctx, session, &named, &host, device)
+                let mut found = None;
+                let volume = volume_of(ctx, &named, &mut found)?;
+                activate_per_fs(ctx, session, &named, &host, volume)
             }
         }
     })())
@@ -200,18 +195,23 @@ fn activate_classic(
     Ok(())
 }
 
-/// The device of a filesystem: the one given, or the one libblkid finds by UUID.
-fn device_of(ctx: &mut Context<'_>, args: &[OsString], named: &Named) -> Result<PathBuf, i32> {
-    if named.volume.is_some() {
-        return Ok(PathBuf::from(&args[0]));
+/// The volume of a filesystem: the device given, or the one found by UUID (into `found`).
+fn volume_of<'v>(
+    ctx: &mut Context<'_>,
+    named: &'v Named,
+    found: &'v mut Option<OpenedVolume>,
+) -> Result<&'v OpenedVolume, i32> {
+    if let Some(v) = &named.volume {
+        return Ok(v);
     }
     let uuid = named.uuid.to_string();
-    o2cb_sys::device::find_volumes(&ctx.root, &[&uuid])
-        .remove(&uuid)
-        .ok_or_else(|| {
+    match o2cb_sys::volume::find_by_uuid(&ctx.root, None, &uuid) {
+        Ok(v) => Ok(found.insert(v)),
+        Err(_) => {
             ctx.error(format!("no block device holds filesystem {uuid}"));
-            EXIT_FAILED
-        })
+            Err(EXIT_FAILED)
+        }
+    }
 }
 
 fn activate_per_fs(
@@ -219,19 +219,17 @@ fn activate_per_fs(
     session: &mut Session,
     named: &Named,
     host: &[u8],
-    device: PathBuf,
+    volume: &OpenedVolume,
 ) -> Result<(), i32> {
     let config = session.doc.config();
-    let region = o2cb_sys::device::heartbeat_region(&device).map_err(|e| {
+    let region = volume.region().map_err(|e| {
         ctx.error(format!(
             "{e} while reading the heartbeat area of {}",
-            device.display()
+            volume.path().display()
         ));
         EXIT_FAILED
     })?;
-    let slot_count = o2cb_sys::device::volume_facts(&device)
-        .ok()
-        .map(|v| v.max_slots);
+    let slot_count = Some(volume.superblock().max_slots());
     let members = registrations(config, named.uuid, host, slot_count).map_err(|e| {
         ctx.error(e);
         EXIT_MISCONFIGURED
@@ -271,7 +269,7 @@ fn activate_per_fs(
         members: desired_members,
         heartbeat: Some(RegionParams {
             name: uuid.clone(),
-            device,
+            device: region.device,
             block_bytes: region.block_bytes,
             start_block: region.start_block,
             blocks: region.blocks,
@@ -305,8 +303,8 @@ fn mounted_at(ctx: &Context<'_>, named: &Named) -> Vec<String> {
         .into_iter()
         .filter(|m| m.fstype == "ocfs2")
         .filter(|m| {
-            o2cb_sys::device::volume_facts(std::path::Path::new(&m.source))
-                .is_ok_and(|v| v.uuid == uuid)
+            o2cb_sys::volume::OpenedVolume::open(std::path::Path::new(&m.source))
+                .is_ok_and(|v| v.uuid() == uuid)
         })
         .map(|m| m.target)
         .collect()
