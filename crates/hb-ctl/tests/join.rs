@@ -96,7 +96,7 @@ fn volumes_that_do_not_belong_to_the_running_cluster_are_refused_with_what_diffe
     );
     let mut lines = Vec::new();
 
-    let mut offline = kernel("web", "local", true, &prod.path());
+    let mut offline = kernel("web", "local", true, prod.path());
     offline.clusters.clear();
     lines.push(refusal(&mut offline, &prod));
     let classic = volume(
@@ -106,26 +106,26 @@ fn volumes_that_do_not_belong_to_the_running_cluster_are_refused_with_what_diffe
     );
     lines.push(refusal(&mut offline, &classic));
     lines.push(refusal(
-        &mut kernel("web", "local", true, &prod.path()),
+        &mut kernel("web", "local", true, prod.path()),
         &prod,
     ));
     lines.push(refusal(
-        &mut kernel("web", "local", true, &global.path()),
+        &mut kernel("web", "local", true, global.path()),
         &global,
     ));
     lines.push(refusal(
-        &mut kernel("web", "global", true, &local.path()),
+        &mut kernel("web", "global", true, local.path()),
         &local,
     ));
     lines.push(refusal(
-        &mut kernel("web", "local", true, &pcmk.path()),
+        &mut kernel("web", "local", true, pcmk.path()),
         &pcmk,
     ));
     lines.push(refusal(
-        &mut kernel("web", "local", false, &local.path()),
+        &mut kernel("web", "local", false, local.path()),
         &local,
     ));
-    let mut nobody = kernel("web", "local", false, &local.path());
+    let mut nobody = kernel("web", "local", false, local.path());
     nobody.clusters[0].nodes.clear();
     lines.push(refusal(&mut nobody, &local));
     insta::assert_snapshot!(lines.join("\n"));
@@ -143,7 +143,7 @@ fn the_checks_run_in_the_references_order() {
             cluster: b"other".to_vec(),
         }),
     );
-    let mut m = kernel("web", "global", false, &v.path());
+    let mut m = kernel("web", "global", false, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     assert!(matches!(
         join::check_volume(v.superblock(), &running),
@@ -168,7 +168,7 @@ fn a_classic_volume_belongs_to_whatever_cluster_runs() {
         8,
         ImageBuilder::new().stack(ClusterStack::Classic),
     );
-    let mut m = kernel("anything", "local", true, &v.path());
+    let mut m = kernel("anything", "local", true, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     let cluster = join::check_volume(v.superblock(), &running).unwrap();
     assert_eq!(cluster.name.as_str(), "anything");
@@ -182,7 +182,7 @@ fn a_join_starts_the_volumes_region_and_an_abandon_stops_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let v = volume(dir.path(), 9, ImageBuilder::new().stack(o2cb("web", false)));
-    let mut m = kernel("web", "local", true, &v.path());
+    let mut m = kernel("web", "local", true, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     let joined = join::join(&mut m, &running, &v, &NoPolicy).unwrap();
     assert_eq!(joined.heartbeat(), Heartbeat::Local(Started::Created));
@@ -209,7 +209,7 @@ fn leave_drops_the_reference_and_a_gone_device_is_left_by_name() {
         10,
         ImageBuilder::new().stack(o2cb("web", false)),
     );
-    let mut m = kernel("web", "local", true, &v.path());
+    let mut m = kernel("web", "local", true, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     join::join(&mut m, &running, &v, &NoPolicy)
         .unwrap()
@@ -239,7 +239,7 @@ fn leave_drops_the_reference_and_a_gone_device_is_left_by_name() {
 fn in_global_mode_joining_and_leaving_start_and_stop_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let v = volume(dir.path(), 11, ImageBuilder::new().stack(o2cb("web", true)));
-    let mut m = kernel("web", "global", true, &v.path());
+    let mut m = kernel("web", "global", true, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     let joined = join::join(&mut m, &running, &v, &NoPolicy).unwrap();
     assert_eq!(joined.heartbeat(), Heartbeat::Global);
@@ -287,7 +287,7 @@ fn the_policy_is_asked_before_heartbeat_starts() {
         12,
         ImageBuilder::new().stack(o2cb("web", false)),
     );
-    let mut m = kernel("web", "local", true, &v.path());
+    let mut m = kernel("web", "local", true, v.path());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     let refused = Members {
         allow: "node2",

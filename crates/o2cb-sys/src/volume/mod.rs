@@ -350,7 +350,7 @@ mod tests {
         assert_eq!(all[&b].path(), dev.join("vdc"));
         let missing = find_by_uuid(&root, None, &a.to_ascii_lowercase()).unwrap_err();
         assert_eq!(
-            missing.other_case.map(|(p, u)| (p, u)),
+            missing.other_case,
             Some((PathBuf::from("/dev/vda"), a.clone()))
         );
     }
