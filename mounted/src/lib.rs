@@ -188,7 +188,7 @@ pub fn quick_rows(ctx: &mut Context<'_>, devices: &[Device], verbose: bool) -> V
         };
         rows.push(QuickRow {
             columns: columns(shown, found.stack()),
-            uuid: found.uuid().to_hex(),
+            uuid: ocfs2_disk::uuid_hex(&found.uuid()),
             label: found.label().as_bytes().to_vec(),
         });
     }
@@ -239,7 +239,7 @@ pub fn full_rows(root: &SysRoot, devices: &[Device]) -> Vec<FullRow> {
         };
         rows.push(FullRow {
             columns: columns(shown, sb.stack()),
-            uuid: sb.uuid().to_hex(),
+            uuid: ocfs2_disk::uuid_hex(&sb.uuid()),
             label: sb.label().as_bytes().to_vec(),
             nodes,
         });

@@ -210,7 +210,7 @@ fn target_uuid(target: &Target) -> Result<String, String> {
     match target {
         Target::Uuid(u) => Ok(u.clone()),
         Target::Device(d) => OpenedVolume::open(d)
-            .map(|v| v.uuid())
+            .map(|v| v.uuid_hex())
             .map_err(|e| report(&e, "reading uuid")),
     }
 }
@@ -278,12 +278,12 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String>
             .map_err(|e: JoinError| report(&e, doing))?;
         ctx.verbose(match joined.heartbeat() {
             join::Heartbeat::Local(Started::Created) => {
-                format!("heartbeat region {} started", volume.uuid())
+                format!("heartbeat region {} started", volume.uuid_hex())
             }
             join::Heartbeat::Local(Started::Joined { refs }) => {
                 format!(
                     "heartbeat region {} already running; {refs} refs",
-                    volume.uuid()
+                    volume.uuid_hex()
                 )
             }
             join::Heartbeat::Local(Started::Global) | join::Heartbeat::Global => {
@@ -295,9 +295,14 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String>
     } else {
         let left = join::leave(&mut io, &running, &volume).map_err(|e| report(&e, doing))?;
         ctx.verbose(match left {
-            Left::Local(Stopped::Removed) => format!("heartbeat region {} stopped", volume.uuid()),
+            Left::Local(Stopped::Removed) => {
+                format!("heartbeat region {} stopped", volume.uuid_hex())
+            }
             Left::Local(Stopped::StillUsed { refs }) => {
-                format!("heartbeat region {} still used; {refs} refs", volume.uuid())
+                format!(
+                    "heartbeat region {} still used; {refs} refs",
+                    volume.uuid_hex()
+                )
             }
             Left::Global => "global heartbeat: nothing to stop".to_string(),
         });

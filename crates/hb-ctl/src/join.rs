@@ -349,7 +349,7 @@ pub fn leave(
     if cluster.is_global() {
         return Ok(Left::Global);
     }
-    let name = ConfigfsName::new(NameKind::Region, volume.uuid().as_bytes())
+    let name = ConfigfsName::new(NameKind::Region, volume.uuid_hex().as_bytes())
         .map_err(JoinError::RegionName)?;
     Ok(Left::Local(region::stop(
         io,

@@ -188,13 +188,13 @@ fn a_join_starts_the_volumes_region_and_an_abandon_stops_it() {
     assert_eq!(joined.heartbeat(), Heartbeat::Local(Started::Created));
     assert!(joined.mount_options().is_empty());
     let r = &m.clusters[0].regions[0];
-    assert_eq!(r.name, v.uuid());
+    assert_eq!(r.name, v.uuid_hex());
     // The recipe's heartbeat area for a 512-byte-sector file (spec §8.9).
     assert_eq!((r.block_bytes, r.start_block, r.blocks), (512, 128, 255));
-    assert_eq!(o2cb_sys::semaphore::ref_count(&v.uuid()).unwrap(), 1);
+    assert_eq!(o2cb_sys::semaphore::ref_count(&v.uuid_hex()).unwrap(), 1);
     joined.abandon(&mut m).unwrap();
     assert!(m.clusters[0].regions.is_empty());
-    assert_eq!(o2cb_sys::semaphore::ref_count(&v.uuid()).unwrap(), 0);
+    assert_eq!(o2cb_sys::semaphore::ref_count(&v.uuid_hex()).unwrap(), 0);
 }
 
 #[test]
@@ -224,13 +224,13 @@ fn leave_drops_the_reference_and_a_gone_device_is_left_by_name() {
     // The device disappears; the kernel's umount callback names the region by UUID.
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     assert_eq!(
-        join::leave_region(&mut m, &running, &v.uuid()).unwrap(),
+        join::leave_region(&mut m, &running, &v.uuid_hex()).unwrap(),
         Some(Left::Local(Stopped::Removed))
     );
     assert!(m.clusters[0].regions.is_empty());
     let running = RunningCluster::read(&mut m, "o2cb").unwrap();
     assert_eq!(
-        join::leave_region(&mut m, &running, &v.uuid()).unwrap(),
+        join::leave_region(&mut m, &running, &v.uuid_hex()).unwrap(),
         None
     );
 }
@@ -270,7 +270,7 @@ impl MountPolicy for Members {
                 text: "Insufficient permissions to access cluster service".into(),
                 detail: Some(format!(
                     "filesystem {} of cluster {}: this host ({}) is not a member",
-                    volume.uuid(),
+                    ocfs2_disk::uuid_hex(&volume.uuid()),
                     cluster.name,
                     local.name
                 )),
@@ -299,7 +299,7 @@ fn the_policy_is_asked_before_heartbeat_starts() {
         format!(
             "mount.ocfs2: Insufficient permissions to access cluster service while trying to \
              join the group: filesystem {} of cluster web: this host (node1) is not a member",
-            v.uuid()
+            v.uuid_hex()
         )
     );
     assert_eq!(m.changes(), 0, "a refused join must start nothing");

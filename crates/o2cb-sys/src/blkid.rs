@@ -12,17 +12,8 @@ use blkid_sys as sys;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ocfs2Device {
     pub path: PathBuf,
-    /// As the superblock stores it, in the tools' form: 32 upper-case hex digits.
-    pub uuid: String,
-}
-
-/// libblkid's `8-4-4-4-12` lower-case form to the tools' 32 upper-case hex digits.
-pub fn tools_uuid(blkid_uuid: &str) -> String {
-    blkid_uuid
-        .chars()
-        .filter(|c| *c != '-')
-        .collect::<String>()
-        .to_ascii_uppercase()
+    /// The UUID libblkid read (in its `8-4-4-4-12` form), if it could read one.
+    pub uuid: Option<uuid::Uuid>,
 }
 
 /// Every block device with an OCFS2 superblock, in libblkid's order. Probes the devices
@@ -54,15 +45,15 @@ pub fn ocfs2_devices() -> Vec<Ocfs2Device> {
                 let path = CStr::from_ptr(name).to_string_lossy().into_owned();
                 let value = sys::blkid_get_tag_value(cache, uuid_tag.as_ptr(), name);
                 let uuid = if value.is_null() {
-                    String::new()
+                    None
                 } else {
                     let s = CStr::from_ptr(value).to_string_lossy().into_owned();
                     libc::free(value.cast());
-                    s
+                    uuid::Uuid::parse_str(&s).ok()
                 };
                 found.push(Ocfs2Device {
                     path: PathBuf::from(path),
-                    uuid: tools_uuid(&uuid),
+                    uuid,
                 });
             }
             sys::blkid_dev_iterate_end(iter);
@@ -77,19 +68,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blkid_uuids_become_tool_uuids() {
-        assert_eq!(
-            tools_uuid("ef643a24-ee6e-44ef-9942-4c722738a79f"),
-            "EF643A24EE6E44EF99424C722738A79F"
-        );
-    }
-
-    #[test]
     fn scanning_does_not_crash_without_devices() {
         // This machine may have no OCFS2 device; the scan must simply find none or some.
         let devices = ocfs2_devices();
-        assert!(devices
-            .iter()
-            .all(|d| d.uuid.len() == 32 || d.uuid.is_empty()));
+        assert!(devices.iter().all(|d| d.path.starts_with("/dev")));
     }
 }

@@ -7,7 +7,7 @@ use crate::device::ReadAt;
 use crate::error::ReadError;
 use crate::features::Incompat;
 use crate::format::sb;
-use crate::superblock::{BlockSize, Label, RawSuperblock, VolumeStack, VolumeUuid};
+use crate::superblock::{BlockSize, Label, RawSuperblock, Uuid, VolumeStack};
 
 /// The bytes quick detect reads: enough to cover block 2 at a block size of 4 KiB, plus the
 /// 512 bytes of superblock fields there.
@@ -18,7 +18,7 @@ pub const QUICK_DETECT_LEN: usize = 8192 + sb::LEN;
 pub struct QuickDetect {
     block_size: BlockSize,
     label: Label,
-    uuid: VolumeUuid,
+    uuid: Uuid,
     incompat: Incompat,
     stack: VolumeStack,
 }
@@ -41,7 +41,7 @@ impl QuickDetect {
     }
 
     /// The volume UUID.
-    pub fn uuid(&self) -> VolumeUuid {
+    pub fn uuid(&self) -> Uuid {
         self.uuid
     }
 

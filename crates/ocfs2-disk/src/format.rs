@@ -52,7 +52,6 @@ pub(crate) mod sb {
     pub(crate) const LABEL: usize = 0x110;
     pub(crate) const LABEL_LEN: usize = 64;
     pub(crate) const UUID: usize = 0x150;
-    pub(crate) const UUID_LEN: usize = 16;
     pub(crate) const CI_STACK: usize = 0x160;
     pub(crate) const CI_STACK_LEN: usize = 4;
     pub(crate) const CI_STACKFLAGS: usize = 0x164;

@@ -5,7 +5,7 @@ use crate::device::ReadAt;
 use crate::error::{HeartbeatError, HeartbeatSlotError, ReadError};
 use crate::format::hb;
 use crate::le::{Le, OutOfBounds};
-use crate::superblock::VolumeUuid;
+use crate::superblock::{uuid_hex, Uuid};
 use crate::volume::Volume;
 
 /// Name of the heartbeat system file.
@@ -15,7 +15,7 @@ pub const HEARTBEAT_FILE: &str = "heartbeat";
 /// `cluster/<cluster>/heartbeat/<name>/{block_bytes,start_block,blocks}` in configfs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeartbeatRegion {
-    uuid: VolumeUuid,
+    uuid: Uuid,
     block_bytes: u32,
     start_block: u64,
     blocks: u32,
@@ -23,13 +23,13 @@ pub struct HeartbeatRegion {
 
 impl HeartbeatRegion {
     /// The volume UUID; its hex form is the region name.
-    pub fn uuid(&self) -> VolumeUuid {
+    pub fn uuid(&self) -> Uuid {
         self.uuid
     }
 
     /// The region name: the UUID as 32 upper-case hex digits.
     pub fn name(&self) -> String {
-        self.uuid.to_hex()
+        uuid_hex(&self.uuid)
     }
 
     /// Bytes per heartbeat slot: the device sector size.
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn slot_offsets_follow_the_region() {
         let region = HeartbeatRegion {
-            uuid: VolumeUuid::from_bytes([0; 16]),
+            uuid: Uuid::from_bytes([0; 16]),
             block_bytes: 512,
             start_block: 49_200,
             blocks: 255,

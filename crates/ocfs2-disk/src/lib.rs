@@ -49,7 +49,5 @@ pub use features::{Compat, Incompat, RoCompat, StackFlags};
 pub use heartbeat::{slot_checksum, HeartbeatRegion, HeartbeatSlot, HEARTBEAT_FILE};
 pub use le::OutOfBounds;
 pub use slot_map::{SlotEntry, SlotMap, SlotMapFormat, SLOT_MAP_FILE};
-pub use superblock::{
-    BlockSize, ClusterInfo, Label, ParseUuidError, Superblock, VolumeStack, VolumeUuid,
-};
+pub use superblock::{uuid_hex, BlockSize, ClusterInfo, Label, Superblock, Uuid, VolumeStack};
 pub use volume::{OpenOptions, Volume};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
+pub use uuid::Uuid;
 
 use crate::features::{Compat, Incompat, RoCompat, StackFlags};
 use crate::format::{inode, sb};
@@ -96,71 +96,10 @@ impl fmt::Display for Label {
     }
 }
 
-/// The volume UUID. Its text form (32 upper-case hex digits in byte order, no dashes) is
-/// also the name of the volume's heartbeat region.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct VolumeUuid([u8; sb::UUID_LEN]);
-
-impl VolumeUuid {
-    /// The UUID with these raw bytes.
-    pub const fn from_bytes(bytes: [u8; sb::UUID_LEN]) -> Self {
-        VolumeUuid(bytes)
-    }
-
-    /// The raw bytes, as stored on disk.
-    pub const fn as_bytes(&self) -> &[u8; sb::UUID_LEN] {
-        &self.0
-    }
-
-    /// 32 upper-case hex digits.
-    pub fn to_hex(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl fmt::Display for VolumeUuid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
-    }
-}
-
-impl fmt::Debug for VolumeUuid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VolumeUuid({self})")
-    }
-}
-
-/// A UUID text that is not 32 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid volume UUID {text:?}: expected 32 hex digits (dashes allowed)")]
-pub struct ParseUuidError {
-    /// The text that was given.
-    pub text: String,
-}
-
-/// Accepts either case and ignores dashes, so `7a5b5e0d-1a2b-...` names the same volume.
-impl FromStr for VolumeUuid {
-    type Err = ParseUuidError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let err = || ParseUuidError {
-            text: text.to_owned(),
-        };
-        let digits: Vec<u8> = text
-            .chars()
-            .filter(|&c| c != '-')
-            .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
-            .collect::<Option<_>>()
-            .ok_or_else(err)?;
-        if digits.len() != 2 * sb::UUID_LEN {
-            return Err(err());
-        }
-        let mut bytes = [0u8; sb::UUID_LEN];
-        for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-            *byte = pair[0] << 4 | pair[1];
-        }
-        Ok(VolumeUuid(bytes))
-    }
+/// The 32 upper-case hex digits (in byte order, no dashes) the C tools print for a volume
+/// UUID, which also name the volume's heartbeat region and its entry in cluster.conf.
+pub fn uuid_hex(uuid: &Uuid) -> String {
+    format!("{:X}", uuid.simple())
 }
 
 /// The cluster info of the superblock (`ci_stack`, `ci_stackflags`, `ci_cluster`), present
@@ -303,7 +242,7 @@ pub(crate) struct RawSuperblock {
     pub(crate) clustersize_bits: u32,
     pub(crate) max_slots: u16,
     pub(crate) label: Label,
-    pub(crate) uuid: VolumeUuid,
+    pub(crate) uuid: Uuid,
     pub(crate) cluster_info_raw: ClusterInfo,
 }
 
@@ -331,7 +270,7 @@ impl RawSuperblock {
             clustersize_bits: le.u32(sb::CLUSTERSIZE_BITS)?,
             max_slots: le.u16(sb::MAX_SLOTS)?,
             label: Label(le.array(sb::LABEL)?),
-            uuid: VolumeUuid(le.array(sb::UUID)?),
+            uuid: Uuid::from_bytes(le.array(sb::UUID)?),
             cluster_info_raw: ClusterInfo {
                 stack: le.array(sb::CI_STACK)?,
                 flags: StackFlags::from_bits(le.u8(sb::CI_STACKFLAGS)?),
@@ -361,7 +300,7 @@ pub struct Superblock {
     pub(crate) minor_rev: u16,
     pub(crate) max_slots: u16,
     pub(crate) label: Label,
-    pub(crate) uuid: VolumeUuid,
+    pub(crate) uuid: Uuid,
     pub(crate) compat: Compat,
     pub(crate) incompat: Incompat,
     pub(crate) ro_compat: RoCompat,
@@ -417,7 +356,7 @@ impl Superblock {
     }
 
     /// The volume UUID.
-    pub fn uuid(&self) -> VolumeUuid {
+    pub fn uuid(&self) -> Uuid {
         self.uuid
     }
 
@@ -473,14 +412,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uuid_text_round_trips_in_upper_case() {
-        let uuid: VolumeUuid = "77d95ef5-1c01-49d2-8236-74fcc162cf8b".parse().unwrap();
-        assert_eq!(uuid.to_hex(), "77D95EF51C0149D2823674FCC162CF8B");
+    fn uuid_text_is_upper_case_hex_in_byte_order() {
+        let uuid: Uuid = "77d95ef5-1c01-49d2-8236-74fcc162cf8b".parse().unwrap();
+        assert_eq!(uuid_hex(&uuid), "77D95EF51C0149D2823674FCC162CF8B");
         assert_eq!(uuid.as_bytes()[0], 0x77);
-        assert!("77D95EF5".parse::<VolumeUuid>().is_err());
-        assert!("ZZD95EF51C0149D2823674FCC162CF8B"
-            .parse::<VolumeUuid>()
-            .is_err());
     }
 
     #[test]

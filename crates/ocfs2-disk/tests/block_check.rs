@@ -45,7 +45,7 @@ fn outcome(bytes: &[u8]) -> Vec<Step> {
     let sb = volume.superblock();
     let mut steps = vec![Step::Value(format!(
         "{} {:?} {} {}",
-        sb.uuid(),
+        ocfs2_disk::uuid_hex(&sb.uuid()),
         sb.label(),
         sb.incompat(),
         sb.max_slots()

@@ -146,7 +146,7 @@ fn check_superblock(name: &str, c: &CTools<'_>, path: &Path) {
             .as_str()
     };
     let bits_and_names = |bits: u32, names: String| format!("{bits} {names}").trim().to_owned();
-    assert_eq!(field("UUID"), sb.uuid().to_hex(), "{name}");
+    assert_eq!(field("UUID"), ocfs2_disk::uuid_hex(&sb.uuid()), "{name}");
     assert_eq!(field("Label"), sb.label().to_string(), "{name}");
     assert_eq!(field("Revision"), format!("0.{}", sb.minor_rev()), "{name}");
     assert_eq!(
@@ -236,7 +236,7 @@ fn check_heartbeat(name: &str, c: &CTools<'_>, path: &Path) {
         (512, 255),
         "{name}"
     );
-    assert_eq!(region.name(), sb.uuid().to_hex(), "{name}");
+    assert_eq!(region.name(), ocfs2_disk::uuid_hex(&sb.uuid()), "{name}");
     assert!(
         clusters * u64::from(sb.cluster_size()) >= 256 * block_size,
         "{name}"

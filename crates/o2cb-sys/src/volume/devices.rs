@@ -20,9 +20,8 @@ use crate::paths::SysRoot;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub path: PathBuf,
-    /// The UUID libblkid read, in the tools' form (32 upper-case hex digits); `None` when
-    /// not probed (test roots).
-    pub uuid: Option<String>,
+    /// The UUID libblkid read; `None` when not probed (test roots).
+    pub uuid: Option<uuid::Uuid>,
 }
 
 /// Every device that may hold an OCFS2 volume, in `/proc/partitions` order: on a real
@@ -48,8 +47,13 @@ pub fn ocfs2_devices(root: &SysRoot) -> Vec<Candidate> {
                 .ok()
                 .and_then(|m| order.get(&m.rdev()).copied())
                 .unwrap_or(usize::MAX);
-            let uuid = Some(d.uuid).filter(|u| !u.is_empty());
-            (rank, Candidate { path: d.path, uuid })
+            (
+                rank,
+                Candidate {
+                    path: d.path,
+                    uuid: d.uuid,
+                },
+            )
         })
         .collect();
     // Stable: devices /proc/partitions does not list keep libblkid's order, at the end.

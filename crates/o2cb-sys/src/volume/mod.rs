@@ -146,9 +146,13 @@ impl OpenedVolume {
         self.volume.superblock()
     }
 
+    pub fn uuid(&self) -> ocfs2_disk::Uuid {
+        self.superblock().uuid()
+    }
+
     /// The UUID as regions and cluster.conf name it: 32 upper-case hex digits.
-    pub fn uuid(&self) -> String {
-        self.superblock().uuid().to_hex()
+    pub fn uuid_hex(&self) -> String {
+        ocfs2_disk::uuid_hex(&self.uuid())
     }
 
     /// Whether the device refuses writes (a clustered mount cannot heartbeat on it).
@@ -224,10 +228,10 @@ pub fn find_by_uuid(
 ) -> Result<OpenedVolume, NotFound> {
     let mut other_case = None;
     for candidate in candidates(root, running_dev) {
-        if let Some(known) = &candidate.uuid {
+        if let Some(known) = candidate.uuid.as_ref().map(ocfs2_disk::uuid_hex) {
             if known != uuid {
                 if known.eq_ignore_ascii_case(uuid) && other_case.is_none() {
-                    other_case = Some((root.display_path(&candidate.path), known.clone()));
+                    other_case = Some((root.display_path(&candidate.path), known));
                 }
                 continue;
             }
@@ -235,7 +239,7 @@ pub fn find_by_uuid(
         let Ok(v) = OpenedVolume::open(&candidate.path) else {
             continue;
         };
-        let found = v.uuid();
+        let found = v.uuid_hex();
         if found == uuid {
             return Ok(v);
         }
@@ -259,15 +263,15 @@ pub fn find_all(root: &SysRoot, uuids: &[&str]) -> HashMap<String, OpenedVolume>
         }
         if candidate
             .uuid
-            .as_deref()
-            .is_some_and(|u| !uuids.contains(&u))
+            .as_ref()
+            .is_some_and(|u| !uuids.contains(&ocfs2_disk::uuid_hex(u).as_str()))
         {
             continue;
         }
         let Ok(v) = OpenedVolume::open(&candidate.path) else {
             continue;
         };
-        let uuid = v.uuid();
+        let uuid = v.uuid_hex();
         if uuids.contains(&uuid.as_str()) {
             found.entry(uuid).or_insert(v);
         }

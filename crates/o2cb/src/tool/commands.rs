@@ -272,7 +272,7 @@ fn region_argument(ctx: &mut Context<'_>, arg: &[u8]) -> Result<BString, Outcome
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(arg));
     if o2cb_sys::device::is_block_device(path) {
         return match o2cb_sys::volume::OpenedVolume::open(path) {
-            Ok(v) => Ok(BString::from(v.uuid())),
+            Ok(v) => Ok(BString::from(v.uuid_hex())),
             Err(e) => {
                 ctx.error(format!(
                     "{e} while reading region on device '{}'",

@@ -60,7 +60,7 @@ pub fn filesystem_argument(ctx: &mut Context<'_>, arg: &OsString) -> Option<Name
     match o2cb_sys::volume::OpenedVolume::open(path) {
         Ok(v) => {
             let uuid =
-                FsUuid::parse(v.uuid().as_bytes()).expect("the superblock gives 32 hex digits");
+                FsUuid::parse(v.uuid_hex().as_bytes()).expect("the superblock gives 32 hex digits");
             Some(Named {
                 uuid,
                 volume: Some(v),

@@ -304,7 +304,7 @@ fn mounted_at(ctx: &Context<'_>, named: &Named) -> Vec<String> {
         .filter(|m| m.fstype == "ocfs2")
         .filter(|m| {
             o2cb_sys::volume::OpenedVolume::open(std::path::Path::new(&m.source))
-                .is_ok_and(|v| v.uuid() == uuid)
+                .is_ok_and(|v| v.uuid_hex() == uuid)
         })
         .map(|m| m.target)
         .collect()

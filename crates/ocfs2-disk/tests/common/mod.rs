@@ -23,7 +23,7 @@ pub fn describe(image: &[u8]) -> String {
                  stack {:?}, cluster {:?}, global heartbeat {}",
                 q.superblock_offset(),
                 q.label().to_string_lossy(),
-                q.uuid(),
+                ocfs2_disk::uuid_hex(&q.uuid()),
                 q.incompat(),
                 stack.label(),
                 stack.cluster(),
@@ -126,7 +126,11 @@ pub fn expected_quick<R: ReadAt>(device: &str, image: R) -> String {
         .iter()
         .map(|q| {
             let stack = q.stack();
-            let tail = format!("{}  {}", q.uuid(), q.label().to_string_lossy());
+            let tail = format!(
+                "{}  {}",
+                ocfs2_disk::uuid_hex(&q.uuid()),
+                q.label().to_string_lossy()
+            );
             (
                 stack.label().into(),
                 stack.cluster().into(),
