@@ -3,7 +3,7 @@
 #   1. checks debian/copyright against Cargo.lock (scripts/gen-copyright.py --check), runs
 #      lintian on a source package of the checkout (no errors or warnings: lintian checks
 #      debian/copyright's DEP-5 structure only there), builds the .deb
-#      (dpkg-buildpackage -b -us -uc) and runs lintian on it (no errors);
+#      (dpkg-buildpackage -b -us -uc) and runs lintian on it (no errors or warnings);
 #   2. installs it over Debian's ocfs2-tools and checks that /sbin/o2cb is ours, that the
 #      C files were diverted, that `/sbin/o2cb --version` and a config command work, and
 #      that the installed pages document what the installed binaries accept;
@@ -115,8 +115,8 @@ deb=$work/${pkg}_${version}_${arch}.deb
 [ -f "$deb" ] || fail "no $deb"
 
 step "lintian"
-lintian --fail-on error --tag-display-limit 0 "$work/${pkg}_${version}_${arch}.changes" ||
-    fail "lintian reports errors"
+lintian --fail-on error,warning --tag-display-limit 0 "$work/${pkg}_${version}_${arch}.changes" ||
+    fail "lintian reports errors or warnings"
 
 # --- 2. installed over ocfs2-tools -------------------------------------------------------
 c_version=$(/sbin/o2cb -V 2>&1 || true)
