@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The packages, end to end (CI calls it, as root, on a Debian bookworm machine):
-#   1. builds the .deb (dpkg-buildpackage -b -us -uc) and runs lintian on it (no errors);
+#   1. checks debian/copyright against Cargo.lock (scripts/gen-copyright.py --check), runs
+#      lintian on a source package of the checkout (no errors or warnings: lintian checks
+#      debian/copyright's DEP-5 structure only there), builds the .deb
+#      (dpkg-buildpackage -b -us -uc) and runs lintian on it (no errors or warnings);
 #   2. installs it over Debian's ocfs2-tools and checks that /sbin/o2cb is ours, that the
 #      C files were diverted, that `/sbin/o2cb --version` and a config command work, and
 #      that the installed pages document what the installed binaries accept;
@@ -86,6 +89,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- 1. the .deb -----------------------------------------------------------------------
+step "checking debian/copyright and the rpm License tag against Cargo.lock"
+scripts/gen-copyright.py --check >/dev/null || fail "debian/copyright or rpm/o2cb-rs.spec is out of date: run scripts/gen-copyright.py"
+
+# The files git would commit, as they are in the checkout (uncommitted edits included),
+# before the .deb's build adds its outputs to debian/.
+step "lintian on the source package"
+src=$work/source/$pkg-$version
+mkdir -p "$src"
+git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+    tar --null -T - -cf - | tar -xf - -C "$src"
+(cd "$work/source" && dpkg-source -b "$pkg-$version") >"$work/dpkg-source.log" 2>&1 ||
+    { cat "$work/dpkg-source.log"; fail "dpkg-source -b"; }
+lintian --fail-on error,warning --tag-display-limit 0 "$work/source/${pkg}_${version}.dsc" ||
+    fail "lintian reports errors or warnings on the source package"
+
 step "building the .deb"
 dpkg-buildpackage -b -us -uc >"$work/dpkg-buildpackage.log" 2>&1 ||
     { tail -40 "$work/dpkg-buildpackage.log"; fail "dpkg-buildpackage"; }
@@ -96,8 +115,8 @@ deb=$work/${pkg}_${version}_${arch}.deb
 [ -f "$deb" ] || fail "no $deb"
 
 step "lintian"
-lintian --fail-on error --tag-display-limit 0 "$work/${pkg}_${version}_${arch}.changes" ||
-    fail "lintian reports errors"
+lintian --fail-on error,warning --tag-display-limit 0 "$work/${pkg}_${version}_${arch}.changes" ||
+    fail "lintian reports errors or warnings"
 
 # --- 2. installed over ocfs2-tools -------------------------------------------------------
 c_version=$(/sbin/o2cb -V 2>&1 || true)

@@ -13,6 +13,11 @@ for a in "$@"; do
         *) echo "usage: $0 [--no-kernel]" >&2; exit 2 ;;
     esac
 done
+# debian/copyright and the rpm spec's License tag list every crate compiled into the
+# binaries: a dependency added to Cargo.lock without scripts/gen-copyright.py fails here,
+# in seconds, before anything is built.
+scripts/gen-copyright.py --check
+scripts/gen-copyright-test.py
 # The `ci` profile (Cargo.toml): optimised, without link-time optimisation.
 cargo test --workspace --all-targets --profile ci
 cargo test --workspace --doc --profile ci
