@@ -7,8 +7,9 @@
 #   valgrind hyperfine         the speed comparison script
 #   mandoc                     man page lint
 #   resource-agents libxml2-utils  ocf-tester for the OCF resource agent
+#   python3                    scripts/gen-copyright.py (debian/copyright from Cargo.lock)
 set -euo pipefail
-packages=(libblkid-dev libclang-dev ocfs2-tools kmod qemu-system-x86 valgrind hyperfine mandoc strace resource-agents libxml2-utils)
+packages=(libblkid-dev libclang-dev ocfs2-tools kmod qemu-system-x86 valgrind hyperfine mandoc strace resource-agents libxml2-utils python3)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
