@@ -338,11 +338,8 @@ fn range_errors_name_the_range_that_is_allowed() {
         ),
     ] {
         let doc = Document::parse(text);
-        let messages: Vec<&str> = doc
-            .diagnostics()
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
+        let diagnostics = doc.diagnostics();
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, [expected]);
     }
 }

@@ -61,7 +61,7 @@ fn stanza_added_after_a_final_backslash_keeps_the_value_and_the_new_stanza() {
     );
     assert!(!doc.has_any_errors());
     assert_eq!(doc.config().clusters[0].name, "b");
-    assert_eq!(doc.tree().stanzas.len(), 2);
+    assert_eq!(doc.tree().stanza_count(), 2);
 
     // Here the value that ends in the backslash is replaced by the same edit.
     let mut doc = Document::parse(&b"# c\ncluster:\n\tname = a\n\tnode_count = 0\\"[..]);

@@ -26,13 +26,18 @@ use proptest::test_runner::{RngAlgorithm, TestRng};
 // ----- invariants of every parse ------------------------------------------------------------
 
 /// The lines are non-empty, contiguous, and cover the text from first to last byte; stanzas
-/// and attributes stay inside their lines, in order.
+/// and attributes stay inside their lines, in order; what the tree stores agrees with the
+/// lines read again.
 fn assert_tree_tiles(text: &[u8], tree: &SyntaxTree) {
+    let lines = SyntaxTree::lines(text);
     let mut pos = 0;
-    for line in &tree.lines {
+    let mut kinds = std::collections::HashMap::new();
+    let mut invalid = 0;
+    for line in &lines {
         assert_eq!(line.span.start, pos, "lines are contiguous");
         assert!(line.span.end > line.span.start, "no empty line");
         pos = line.span.end;
+        kinds.insert(line.span.start, *line);
         let inside = |s: cluster_conf::syntax::Span| {
             line.span.start <= s.start && s.start <= s.end && s.end <= line.span.end
         };
@@ -42,28 +47,58 @@ fn assert_tree_tiles(text: &[u8], tree: &SyntaxTree) {
                 assert!(inside(key) && inside(value) && key.end < value.start)
             }
             LineKind::Invalid { at, name, .. } => {
+                invalid += 1;
                 assert!(line.span.start <= at && at <= line.span.end);
                 assert!(name.is_none_or(inside));
             }
-            LineKind::IgnoredTail => assert_eq!(Some(line.span.start), tree.nul_at),
+            LineKind::IgnoredTail => assert_eq!(Some(line.span.start), tree.nul_at()),
             LineKind::Blank | LineKind::Comment => {}
         }
     }
     assert_eq!(pos as usize, text.len(), "lines cover the whole text");
+    assert_eq!(invalid, tree.problems());
     let mut previous_end = 0;
-    for s in &tree.stanzas {
-        assert!(previous_end <= s.first_line);
-        assert!(s.first_line <= s.header_line && s.header_line < s.end_line);
-        assert!(s.end_line <= tree.lines.len());
-        previous_end = s.end_line;
-        for a in &tree.attributes[s.attributes.clone()] {
-            assert!(s.header_line < a.line && a.line < s.end_line);
-            assert!(matches!(
-                tree.lines[a.line].kind,
-                LineKind::Attribute { .. }
-            ));
+    let mut attributes = 0;
+    for i in 0..tree.stanza_count() {
+        let s = tree.stanza(text, i);
+        assert!(previous_end <= s.first, "{s:?}");
+        assert!(s.first <= s.header.start && s.header.end <= s.end, "{s:?}");
+        assert!(matches!(
+            kinds[&s.header.start].kind,
+            LineKind::Header { .. } | LineKind::Invalid { .. }
+        ));
+        // Only comments lead into a header.
+        for line in lines
+            .iter()
+            .filter(|l| s.first <= l.span.start && l.span.start < s.header.start)
+        {
+            assert_eq!(line.kind, LineKind::Comment);
+        }
+        previous_end = s.end;
+        assert_eq!(s.attributes.start, attributes);
+        attributes = s.attributes.end;
+        for a in s.attributes.clone() {
+            let at = tree.attribute(text, a);
+            assert!(s.header.end <= at.line.start && at.line.end <= s.end);
+            assert_eq!(
+                kinds[&at.line.start].kind,
+                LineKind::Attribute {
+                    key: at.key,
+                    value: at.value
+                }
+            );
+            assert_eq!(tree.attribute_key(text, a), at.key);
         }
     }
+    assert_eq!(attributes, tree.attribute_count());
+    assert_eq!(
+        attributes,
+        lines
+            .iter()
+            .filter(|l| matches!(l.kind, LineKind::Attribute { .. }))
+            .count(),
+        "every attribute line belongs to a stanza"
+    );
 }
 
 fn assert_parse_invariants(text: &[u8]) -> Document {
@@ -76,11 +111,12 @@ fn assert_parse_invariants(text: &[u8]) -> Document {
             "{d:?}"
         );
     }
-    let rendered = doc.render_diagnostics("f", |_| true);
+    let rendered = doc.render_all_diagnostics("f", |_| true);
     assert_eq!(
         rendered.lines().filter(|l| l.starts_with("f:")).count(),
         doc.diagnostics().len()
     );
+    assert_eq!(doc.diagnostics().len(), doc.counts().total());
     doc
 }
 
@@ -810,43 +846,59 @@ fn touched(doc: &Document, edit: &Edit, after: bool) -> Touched {
 
 /// The lines of a document outside what an edit touches: every line except those of whole
 /// stanzas (with the blank line right after each), and the line holding the effective value
-/// of each key that is set. With `drop_blank_before`, also the blank line right before each
-/// whole stanza (an inserted stanza brings one when the line above it is not blank).
-fn untouched_lines<'a>(doc: &'a Document, t: &Touched, drop_blank_before: bool) -> Vec<&'a [u8]> {
+/// of each key that is set. A removed stanza (`removed`) keeps its comment lines, and then
+/// its blank line. With `drop_blank_before`, also the blank line right before each whole
+/// stanza (an inserted stanza brings one when the line above it is not blank).
+fn untouched_lines<'a>(
+    doc: &'a Document,
+    t: &Touched,
+    drop_blank_before: bool,
+    removed: bool,
+) -> Vec<&'a [u8]> {
+    let text = doc.text();
     let tree = doc.tree();
-    let mut skip = vec![false; tree.lines.len()];
+    let lines = SyntaxTree::lines(text);
+    let mut skip = vec![false; lines.len()];
+    let index_of = |offset: u32| lines.iter().position(|l| l.span.start == offset);
     for id in &t.whole {
-        let s = &tree.stanzas[id.0];
-        skip[s.first_line..s.end_line].fill(true);
-        if tree
-            .lines
-            .get(s.end_line)
-            .is_some_and(|l| l.kind == LineKind::Blank)
-        {
-            skip[s.end_line] = true;
+        let s = tree.stanza(text, id.0);
+        let inside: Vec<usize> = (0..lines.len())
+            .filter(|&i| s.first <= lines[i].span.start && lines[i].span.start < s.end)
+            .collect();
+        let comments = inside.iter().any(|&i| lines[i].kind == LineKind::Comment);
+        for &i in &inside {
+            if !(removed && lines[i].kind == LineKind::Comment) {
+                skip[i] = true;
+            }
         }
-        if drop_blank_before
-            && s.first_line > 0
-            && tree.lines[s.first_line - 1].kind == LineKind::Blank
-        {
-            skip[s.first_line - 1] = true;
+        if !(removed && comments) {
+            if let Some(i) = index_of(s.end).filter(|&i| lines[i].kind == LineKind::Blank) {
+                skip[i] = true;
+            }
+        }
+        if drop_blank_before {
+            if let Some(i) = lines.iter().position(|l| l.span.end == s.first) {
+                if lines[i].kind == LineKind::Blank {
+                    skip[i] = true;
+                }
+            }
         }
     }
     for (id, key) in &t.keys {
-        let s = &tree.stanzas[id.0];
-        let last = tree.attributes[s.attributes.clone()]
-            .iter()
+        let last = tree
+            .stanza(text, id.0)
+            .attributes
             .rev()
-            .find(|a| &doc.text()[a.key.range()] == key.as_bytes());
+            .find(|&a| &text[tree.attribute_key(text, a).range()] == key.as_bytes());
         if let Some(a) = last {
-            skip[a.line] = true;
+            skip[index_of(tree.attribute(text, a).line.start).unwrap()] = true;
         }
     }
-    tree.lines
+    lines
         .iter()
         .zip(skip)
         .filter(|(_, skip)| !skip)
-        .map(|(l, _)| &doc.text()[l.span.range()])
+        .map(|(l, _)| &text[l.span.range()])
         .collect()
 }
 
@@ -887,10 +939,10 @@ fn check_edit(before: &Document, edit: &Edit) -> Result<Document, TestCaseError>
         "the edit made the file invalid:\n{}",
         after.render_diagnostics("after", |s| s.is_error())
     );
-    let old = untouched_lines(before, &touched(before, edit, false), false);
+    let old = untouched_lines(before, &touched(before, edit, false), false, true);
     let t_new = touched(&after, edit, true);
-    let kept = same_lines(&old, &untouched_lines(&after, &t_new, false))
-        || same_lines(&old, &untouched_lines(&after, &t_new, true));
+    let kept = same_lines(&old, &untouched_lines(&after, &t_new, false, false))
+        || same_lines(&old, &untouched_lines(&after, &t_new, true, false));
     prop_assert!(
         kept,
         "{:?} changed bytes outside its stanzas:\n--- before\n{}\n--- after\n{}",
