@@ -163,9 +163,11 @@ enum Anchor {
     End,
 }
 
-/// What an edit means to write: the model it must read back as. A cluster added (or renamed
-/// to) a name that stanzas already name takes those stanzas over; how many there were of
-/// each kind is counted before the edit.
+/// What an edit means to write: the model it must read back as. Its values are as given
+/// (what the C tools' model would hold, and what a canonical file is written from); they
+/// read back as their [`meaning`]. A cluster added (or renamed to) a name that stanzas
+/// already name takes those stanzas over; how many there were of each kind is counted
+/// before the edit.
 struct Intent {
     config: Config,
     adopter: Option<(BString, Orphans)>,
@@ -245,7 +247,7 @@ impl Document {
         let splice = self.insert(anchor, stanza);
         let mut config = self.config.clone();
         config.clusters.push(crate::Cluster {
-            name: read.into(),
+            name: name.into(),
             heartbeat_mode: HeartbeatMode::Local,
             node_count: 0,
             nodes: Vec::new(),
@@ -311,9 +313,9 @@ impl Document {
             splices.push(self.set_attribute(id, "cluster", new));
         }
         let mut config = self.config.clone();
-        config.clusters[ci].name = read.into();
+        config.clusters[ci].name = new.into();
         for f in config.filesystems.iter_mut().filter(|f| f.cluster == old) {
-            f.cluster = read.into();
+            f.cluster = new.into();
         }
         let orphans = self.orphans(read);
         self.apply(
@@ -388,7 +390,7 @@ impl Document {
         let c = &mut config.clusters[ci];
         c.node_count = count;
         c.nodes.push(crate::Node {
-            name: read.into(),
+            name: node.name.clone(),
             number: node.number,
             ip_address: node.ip_address,
             ip_port: node.ip_port,
@@ -461,7 +463,7 @@ impl Document {
         let splice = self.insert(anchor, stanza);
         let mut config = self.config.clone();
         config.clusters[ci].regions.push(crate::HeartbeatRegion {
-            region: read.into(),
+            region: region.into(),
             stanza: StanzaId(usize::MAX),
         });
         self.apply(vec![splice], Intent::plain(config))
@@ -520,7 +522,7 @@ impl Document {
         config.filesystems.push(crate::Filesystem {
             uuid: fs.uuid,
             cluster: fs.cluster.clone(),
-            label: fs.label.as_deref().map(|l| meaning(l).into()),
+            label: fs.label.clone(),
             slots: fs.slots,
             members: Vec::new(),
             stanza: StanzaId(usize::MAX),
@@ -589,7 +591,7 @@ impl Document {
         config.filesystems[fi]
             .members
             .push(crate::FilesystemMember {
-                node: read.into(),
+                node: member.node.clone(),
                 slot: member.slot,
                 ip_address: member.ip_address,
                 ip_port: member.ip_port,
@@ -934,13 +936,21 @@ impl Document {
             text
         };
         let limit = self.limit;
+        let extension_errors = self.counts.extension_errors;
         let old = std::mem::take(&mut self.text);
         *self = Document::default();
         let new = Document::parse_with_limit(text, limit);
-        let refusal = if new.has_errors() {
+        // Errors in the per-filesystem stanzas may be there before the edit; it must not
+        // add any.
+        let broken = |s| {
+            s == crate::Severity::Error
+                || (s == crate::Severity::ExtensionError
+                    && new.counts.extension_errors > extension_errors)
+        };
+        let refusal = if new.has_errors() || new.counts.extension_errors > extension_errors {
             let mut first = None;
             new.each_diagnostic(|d| {
-                if d.severity == crate::Severity::Error {
+                if broken(d.severity) {
                     first = Some(EditError::WouldBreak {
                         line: crate::model::line_number(&new.text, d.span.start),
                         message: d.message.clone(),
@@ -971,7 +981,8 @@ impl Document {
 /// and regions and to the filesystems, up to how many there were.
 fn differences(intent: &Intent, got: &Config) -> Option<String> {
     let want = &intent.config;
-    let adopter = intent.adopter.as_ref();
+    let adopter = intent.adopter.as_ref().map(|(name, o)| (meaning(name), o));
+    let read = |v: &BString| BString::from(meaning(v));
     if want.clusters.len() != got.clusters.len() {
         return Some(format!(
             "{} clusters instead of {}",
@@ -979,10 +990,11 @@ fn differences(intent: &Intent, got: &Config) -> Option<String> {
             want.clusters.len()
         ));
     }
-    let node = |n: &crate::Node| (n.name.clone(), n.number, n.ip_address, n.ip_port);
     for (w, g) in want.clusters.iter().zip(&got.clusters) {
         let what = format!("cluster `{}`", escaped(&w.name));
-        if (&w.name, w.heartbeat_mode, w.node_count) != (&g.name, g.heartbeat_mode, g.node_count) {
+        if (meaning(&w.name), w.heartbeat_mode, w.node_count)
+            != (&g.name[..], g.heartbeat_mode, g.node_count)
+        {
             return Some(format!(
                 "{what} reads back as `{}` ({}, node_count {}) instead of ({}, node_count {})",
                 escaped(&g.name),
@@ -992,12 +1004,20 @@ fn differences(intent: &Intent, got: &Config) -> Option<String> {
                 w.node_count
             ));
         }
-        let wn: Vec<_> = w.nodes.iter().map(node).collect();
-        let gn: Vec<_> = g.nodes.iter().map(node).collect();
-        let wr: Vec<_> = w.regions.iter().map(|r| r.region.clone()).collect();
+        let wn: Vec<_> = w
+            .nodes
+            .iter()
+            .map(|n| (read(&n.name), n.number, n.ip_address, n.ip_port))
+            .collect();
+        let gn: Vec<_> = g
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.number, n.ip_address, n.ip_port))
+            .collect();
+        let wr: Vec<_> = w.regions.iter().map(|r| read(&r.region)).collect();
         let gr: Vec<_> = g.regions.iter().map(|r| r.region.clone()).collect();
         match adopter {
-            Some((name, orphans)) if *name == w.name => {
+            Some((name, orphans)) if name == &g.name[..] => {
                 if !within(&wn, &gn, orphans.nodes) || !within(&wr, &gr, orphans.regions) {
                     return Some(format!("{what} reads back with other nodes or regions"));
                 }
@@ -1012,30 +1032,30 @@ fn differences(intent: &Intent, got: &Config) -> Option<String> {
             }
         }
     }
-    let fs = |f: &crate::Filesystem| {
+    let fs = |f: &crate::Filesystem, read: &dyn Fn(&BString) -> BString| {
         (
             f.uuid,
-            f.cluster.clone(),
-            f.label.clone(),
+            read(&f.cluster),
+            f.label.as_ref().map(read),
             f.slots,
             f.members
                 .iter()
-                .map(|m| (m.node.clone(), m.slot, m.ip_address, m.ip_port))
+                .map(|m| (read(&m.node), m.slot, m.ip_address, m.ip_port))
                 .collect::<Vec<_>>(),
         )
     };
-    let wf: Vec<_> = want.filesystems.iter().map(fs).collect();
+    let wf: Vec<_> = want.filesystems.iter().map(|f| fs(f, &read)).collect();
     let mut adopted = 0;
     let gf: Vec<_> = got
         .filesystems
         .iter()
         .filter(|f| {
-            let taken_over = adopter.is_some_and(|(name, _)| *name == f.cluster)
+            let taken_over = adopter.is_some_and(|(name, _)| name == &f.cluster[..])
                 && want.filesystem(f.uuid).is_none();
             adopted += usize::from(taken_over);
             !taken_over
         })
-        .map(fs)
+        .map(|f| fs(f, &|v: &BString| v.clone()))
         .collect();
     if wf != gf || adopter.is_some_and(|(_, o)| adopted > o.filesystems) {
         return Some("the filesystems read back differently".to_string());

@@ -37,7 +37,9 @@ pub mod writer;
 
 pub use diagnostic::{Counts, Diagnostic, LineIndex, Located, Severity};
 pub use document::{more_problems, Document, KEPT_DIAGNOSTICS, SHOWN_DIAGNOSTICS};
-pub use edit::{EditError, NewFilesystem, NewMember, NewNode, ValueProblem};
+pub use edit::{
+    meaning, value_problem, EditError, NewFilesystem, NewMember, NewNode, ValueProblem,
+};
 pub use extension::{MAX_LABEL_LEN, MAX_SLOTS};
 pub use model::{
     node_is_local, Cluster, Config, Filesystem, FilesystemMember, HeartbeatRegion, Node, StanzaId,

@@ -1169,3 +1169,218 @@ fn value_ending_in_a_backslash_is_rewritten_as_the_c_tools_do() {
     );
     assert!(!writable(doc.config()));
 }
+
+// ----- values the file format can and cannot carry -------------------------------------------
+
+/// Value bytes, mostly the ones the grammar gives a meaning to.
+fn value_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => select(b"\\\n\0 \t\r\x0b\x0c#=:".to_vec()),
+        4 => b'a'..=b'z',
+        1 => any::<u8>(),
+    ];
+    prop::collection::vec(byte, 0..12)
+}
+
+/// Which edit writes the value, and where the value must then be read.
+#[derive(Clone, Copy, Debug)]
+enum Writes {
+    AddCluster,
+    RenameCluster,
+    AddNode,
+    AddRegion,
+    AddLabel,
+    AddMember,
+}
+
+fn writes() -> impl Strategy<Value = Writes> {
+    select(vec![
+        Writes::AddCluster,
+        Writes::RenameCluster,
+        Writes::AddNode,
+        Writes::AddRegion,
+        Writes::AddLabel,
+        Writes::AddMember,
+    ])
+}
+
+/// Writes `value` with one edit; returns the edit's result and the value as it must read
+/// back, found in the edited model where that edit puts it.
+fn write_value(doc: &mut Document, what: Writes, value: &[u8]) -> Result<Vec<u8>, EditError> {
+    let uuid = uuid(3);
+    let read = |doc: &Document, f: &dyn Fn(&Config) -> Option<Vec<u8>>| {
+        f(doc.config()).expect("the value is where the edit put it")
+    };
+    match what {
+        Writes::AddCluster => {
+            doc.add_cluster(value)?;
+            Ok(read(doc, &|c| c.clusters.last().map(|c| c.name.to_vec())))
+        }
+        Writes::RenameCluster => {
+            let first = doc.config().clusters[0].name.clone();
+            doc.rename_cluster(&first, value)?;
+            Ok(read(doc, &|c| c.clusters.first().map(|c| c.name.to_vec())))
+        }
+        Writes::AddNode => {
+            let node = NewNode {
+                name: value.into(),
+                number: 200,
+                ip_address: Ipv4Addr::new(10, 9, 9, 9),
+                ip_port: 7777,
+            };
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_node(&cluster, &node)?;
+            Ok(read(doc, &|c| {
+                c.clusters[0].nodes.last().map(|n| n.name.to_vec())
+            }))
+        }
+        Writes::AddRegion => {
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_heartbeat_region(&cluster, value)?;
+            Ok(read(doc, &|c| {
+                c.clusters[0].regions.last().map(|r| r.region.to_vec())
+            }))
+        }
+        Writes::AddLabel => {
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_filesystem(&NewFilesystem {
+                uuid,
+                cluster,
+                label: Some(value.into()),
+                slots: None,
+            })?;
+            Ok(read(doc, &|c| {
+                c.filesystem(uuid)
+                    .and_then(|f| f.label.as_ref().map(|l| l.to_vec()))
+            }))
+        }
+        Writes::AddMember => {
+            // The filesystem was added by `check_value_edit` beforehand.
+            doc.add_filesystem_member(
+                uuid,
+                &NewMember {
+                    node: value.into(),
+                    slot: None,
+                    ip_address: None,
+                    ip_port: None,
+                },
+            )?;
+            Ok(read(doc, &|c| {
+                c.filesystem(uuid)
+                    .and_then(|f| f.members.last().map(|m| m.node.to_vec()))
+            }))
+        }
+    }
+}
+
+/// For any bytes: an edit that writes them either refuses them — as unrepresentable exactly
+/// when `value_problem` says so, or for a reason of the model (an empty name, a name in
+/// use), leaving the text as it was — or the edited file reads back as the value's meaning,
+/// where the edit put it, with nothing else changed (the edit's own check) and no error.
+fn check_value_edit(text: &[u8], what: Writes, value: &[u8]) -> Result<(), TestCaseError> {
+    let mut before = Document::parse(text.to_vec());
+    prop_assume!(!before.has_any_errors() && !before.config().clusters.is_empty());
+    if let Writes::AddMember = what {
+        let cluster = before.config().clusters[0].name.clone();
+        let added = before.add_filesystem(&NewFilesystem {
+            uuid: uuid(3),
+            cluster,
+            label: None,
+            slots: None,
+        });
+        prop_assume!(added.is_ok());
+    }
+    let mut doc = before.clone();
+    let problem = cluster_conf::value_problem(value);
+    match write_value(&mut doc, what, value) {
+        Ok(read) => {
+            prop_assert!(
+                problem.is_none(),
+                "{:?} accepted: {:?}",
+                value.as_bstr(),
+                problem
+            );
+            prop_assert_eq!(read.as_bstr(), cluster_conf::meaning(value).as_bstr());
+            prop_assert!(!doc.has_any_errors());
+            // What is read back is what a fresh read of the bytes gives.
+            let again = Document::parse(doc.text().to_vec());
+            prop_assert_eq!(meaning_of(again.config()), meaning_of(doc.config()));
+        }
+        Err(e) => {
+            prop_assert_eq!(doc.text(), before.text(), "a refused edit changes nothing");
+            match e {
+                EditError::Unrepresentable { problem: p, .. } => {
+                    prop_assert_eq!(Some(p), problem)
+                }
+                EditError::NotReadBack(why) => {
+                    return Err(TestCaseError::fail(format!(
+                        "{:?} did not read back: {why}",
+                        value.as_bstr()
+                    )))
+                }
+                _ => prop_assert!(
+                    problem.is_none(),
+                    "{:?} refused with {} instead of {:?}",
+                    value.as_bstr(),
+                    e,
+                    problem
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn meaning_of(c: &Config) -> (Vec<ClusterMeaning>, Vec<FsMeaning>) {
+    meaning(c)
+}
+
+proptest! {
+    #![proptest_config(cases(1024))]
+
+    /// Any bytes written as a value: refused exactly when the format cannot carry them,
+    /// otherwise read back as their meaning.
+    #[test]
+    fn any_value_is_refused_or_reads_back_as_its_meaning(
+        text in valid_file(),
+        canonical in any::<bool>(),
+        what in writes(),
+        value in value_bytes(),
+    ) {
+        let text = if canonical {
+            write_canonical(Document::parse(text).config())
+        } else {
+            text.into_bytes()
+        };
+        check_value_edit(&text, what, &value)?;
+    }
+
+    /// The reader's side of the same contract: `key = value` as the writer spells it reads
+    /// back as the value's meaning, for any value `value_problem` accepts, at the end of the
+    /// text or before more lines.
+    #[test]
+    fn representable_values_read_back_as_their_meaning(
+        value in value_bytes().prop_map(|mut v| {
+            // Made representable: no line feed or NUL, an even run of final backslashes.
+            v.retain(|&b| b != b'\n' && b != 0);
+            if v.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
+                v.push(b'\\');
+            }
+            v
+        }),
+        at_end in any::<bool>(),
+    ) {
+        prop_assert!(cluster_conf::value_problem(&value).is_none());
+        let mut text = b"x:\n\tk = ".to_vec();
+        text.extend_from_slice(&value);
+        if !at_end {
+            text.extend_from_slice(b"\n\tother = 1\n");
+        }
+        let doc = Document::parse(text.clone());
+        let tree = doc.tree();
+        prop_assert_eq!(tree.attribute_count(), if at_end { 1 } else { 2 });
+        let raw = &text[tree.attribute(&text, 0).value.range()];
+        let read = cluster_conf::syntax::read_value(raw).into_owned();
+        prop_assert_eq!(read.as_bstr(), cluster_conf::meaning(&value).as_bstr());
+    }
+}
