@@ -1020,16 +1020,21 @@ impl Init<'_, '_> {
 
     fn write_settings(&mut self, values: &[(&str, String)]) -> Flow {
         self.begin("Writing O2CB configuration: ");
-        let result = o2cb_sys::LockedFile::open(&self.settings_path).and_then(|mut lock| {
-            // Re-read under the lock so that nothing written meanwhile is lost.
-            let current = String::from_utf8_lossy(lock.contents().unwrap_or_default()).into_owned();
-            let mut file =
-                SettingsFile::parse(&current).unwrap_or_else(|_| self.settings_file.clone());
-            for (k, v) in values {
-                file.set(k, v);
-            }
-            lock.replace(file.text().as_bytes()).map(|_| file)
-        });
+        let result = o2cb_sys::LockedFile::open(&self.settings_path)
+            .map_err(|e| e.to_string())
+            .and_then(|mut lock| {
+                // Re-read under the lock so that nothing written meanwhile is lost.
+                let current =
+                    String::from_utf8_lossy(lock.contents().unwrap_or_default()).into_owned();
+                let mut file =
+                    SettingsFile::parse(&current).unwrap_or_else(|_| self.settings_file.clone());
+                for (k, v) in values {
+                    file.set(k, v).map_err(|e| e.to_string())?;
+                }
+                lock.replace(file.text().as_bytes())
+                    .map(|_| file)
+                    .map_err(|e| e.to_string())
+            });
         match result {
             Ok(file) => {
                 self.settings_file = file;
