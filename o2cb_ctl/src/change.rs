@@ -92,8 +92,8 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                 return Err(Status::Invalid.code());
             }
             if let Err(e) = session.doc.rename_cluster(&name, &new) {
-                message(ctx, e);
-                return Err(Status::Exists.code());
+                message(ctx, &e);
+                return Err(crate::edit_status(&e, Status::Exists));
             }
             name = new;
         }

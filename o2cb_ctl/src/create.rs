@@ -40,8 +40,8 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                     return Err(Status::Exists.code());
                 }
                 if let Err(e) = session.doc.add_cluster(name) {
-                    message(ctx, e);
-                    return Err(Status::NoMemory.code());
+                    message(ctx, &e);
+                    return Err(crate::edit_status(&e, Status::NoMemory));
                 }
                 if let Some(stack) = &stack {
                     create_cluster_dir(ctx, stack, name)?;
@@ -194,8 +194,8 @@ fn create_node(
     };
     let cluster_name = cluster_name.clone();
     if let Err(e) = session.doc.add_node(&cluster_name, &node) {
-        message(ctx, e);
-        return Err(Status::NoMemory.code());
+        message(ctx, &e);
+        return Err(crate::edit_status(&e, Status::NoMemory));
     }
     if let Some(stack) = stack {
         install_node(ctx, stack, &cluster_name, &node)?;

@@ -339,6 +339,15 @@ fn configfs_io(ctx: &Context<'_>, stack: &o2cb_sys::stack::StackInfo) -> configf
     configfs::RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root())
 }
 
+/// The exit status of a refused edit: EINVAL, as for the other values refused, when the
+/// file cannot carry a value (docs/compatibility.md), else `otherwise`.
+pub(crate) fn edit_status(e: &cluster_conf::EditError, otherwise: Status) -> i32 {
+    match e {
+        cluster_conf::EditError::Unrepresentable { .. } => Status::Invalid.code(),
+        _ => otherwise.code(),
+    }
+}
+
 /// A cluster name as a configfs directory name; an unusable one is reported.
 fn cluster_dir_name(ctx: &mut Context<'_>, name: &[u8]) -> Result<configfs::ConfigfsName, i32> {
     configfs::ConfigfsName::new(configfs::NameKind::Cluster, name).map_err(|e| {
