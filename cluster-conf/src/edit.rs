@@ -171,6 +171,9 @@ enum Anchor {
 struct Intent {
     config: Config,
     adopter: Option<(BString, Orphans)>,
+    /// A filesystem added under a UUID that `filesystem_node:` stanzas already name takes
+    /// them over as members: how many there were.
+    member_orphans: Option<(FsUuid, usize)>,
 }
 
 /// Stanzas naming a cluster that does not exist (kept, not read, by the tools).
@@ -186,6 +189,7 @@ impl Intent {
         Intent {
             config,
             adopter: None,
+            member_orphans: None,
         }
     }
 }
@@ -260,6 +264,7 @@ impl Document {
             Intent {
                 config,
                 adopter: Some((read.into(), orphans)),
+                member_orphans: None,
             },
         )
     }
@@ -323,6 +328,7 @@ impl Document {
             Intent {
                 config,
                 adopter: Some((read.into(), orphans)),
+                member_orphans: None,
             },
         )
     }
@@ -527,7 +533,14 @@ impl Document {
             members: Vec::new(),
             stanza: StanzaId(usize::MAX),
         });
-        self.apply(vec![splice], Intent::plain(config))
+        let members = self.orphan_members(fs.uuid);
+        self.apply(
+            vec![splice],
+            Intent {
+                member_orphans: Some((fs.uuid, members)),
+                ..Intent::plain(config)
+            },
+        )
     }
 
     /// Removes a filesystem and its member stanzas.
@@ -704,6 +717,20 @@ impl Document {
             }
         }
         o
+    }
+
+    /// How many `filesystem_node:` stanzas name filesystem `uuid`, which does not exist.
+    fn orphan_members(&self, uuid: FsUuid) -> usize {
+        (0..self.tree.stanza_count())
+            .filter(|&i| {
+                &self.text[self.tree.stanza_name(&self.text, i).range()] == b"filesystem_node"
+            })
+            .filter(|&i| {
+                self.attribute_value(StanzaId(i), "filesystem")
+                    .and_then(|v| FsUuid::parse(&v))
+                    == Some(uuid)
+            })
+            .count()
     }
 
     // ----- splices ---------------------------------------------------------------------
@@ -1046,7 +1073,7 @@ fn differences(intent: &Intent, got: &Config) -> Option<String> {
     };
     let wf: Vec<_> = want.filesystems.iter().map(|f| fs(f, &read)).collect();
     let mut adopted = 0;
-    let gf: Vec<_> = got
+    let mut gf: Vec<_> = got
         .filesystems
         .iter()
         .filter(|f| {
@@ -1057,6 +1084,17 @@ fn differences(intent: &Intent, got: &Config) -> Option<String> {
         })
         .map(|f| fs(f, &|v: &BString| v.clone()))
         .collect();
+    // Members taken over by a filesystem added under their UUID: the intended ones must be
+    // among them, in order, with at most as many others as there were such stanzas.
+    if let Some((uuid, orphans)) = intent.member_orphans {
+        let w = wf.iter().find(|f| f.0 == uuid);
+        if let (Some(w), Some(g)) = (w, gf.iter_mut().find(|f| f.0 == uuid)) {
+            if !within(&w.4, &g.4, orphans) {
+                return Some("the filesystem added reads back with other members".to_string());
+            }
+            g.4.clone_from(&w.4);
+        }
+    }
     if wf != gf || adopter.is_some_and(|(_, o)| adopted > o.filesystems) {
         return Some("the filesystems read back differently".to_string());
     }

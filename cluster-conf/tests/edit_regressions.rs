@@ -306,3 +306,24 @@ fn removing_a_stanza_keeps_its_comments_and_separates_them_from_what_follows() {
         "# alpha: rack 3, replaced in 2021\n# the old address was 10.0.9.1\n\n# end\n"
     );
 }
+
+/// `filesystem_node:` stanzas that name a filesystem not (yet) in the file are kept; adding
+/// that filesystem takes them over as its members, as adding a cluster takes over the stanzas
+/// that name it. The read-back check knew only the second. Found by the fuzz target.
+#[test]
+fn adding_a_filesystem_takes_over_the_members_that_named_it() {
+    let text = b"cluster:\n\tname = a\n\tnode_count = 0\n\nfilesystem_node:\n\tfilesystem = 7A5B5E0D1A2B4C3D9E8F0011223344AA\n\tnode = nobody\n";
+    let mut doc = Document::parse(&text[..]);
+    let uuid: cluster_conf::FsUuid = "7A5B5E0D1A2B4C3D9E8F0011223344AA".parse().unwrap();
+    doc.add_filesystem(&cluster_conf::NewFilesystem {
+        uuid,
+        cluster: "a".into(),
+        label: None,
+        slots: None,
+    })
+    .unwrap();
+    let fs = doc.config().filesystem(uuid).unwrap();
+    assert_eq!(fs.members.len(), 1);
+    assert_eq!(fs.members[0].node, "nobody");
+    assert!(!doc.has_any_errors());
+}
