@@ -317,20 +317,27 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
     /// The value of a key (the last occurrence wins), decoded and trimmed.
     fn get(&self, key: K) -> Option<Value<'a>> {
         self.last[key.index()].map(|a| {
-            let a = self.tree.attribute(self.text, a);
+            let value = self.tree.attribute_value(a);
             Value {
-                bytes: read_value(&self.text[a.value.range()]),
-                span: value_span(&a),
+                bytes: read_value(&self.text[value.range()]),
+                span: self.value_span(a),
             }
         })
     }
 
     /// Where a key's value is, or the header when the key is missing.
     fn span_of(&self, key: K) -> Span {
-        self.last[key.index()].map_or_else(
-            || self.header_span(),
-            |a| value_span(&self.tree.attribute(self.text, a)),
-        )
+        self.last[key.index()].map_or_else(|| self.header_span(), |a| self.value_span(a))
+    }
+
+    /// Points at an attribute's value, or at its key when the value is empty.
+    fn value_span(&self, a: usize) -> Span {
+        let value = self.tree.attribute_value(a);
+        if value.is_empty() {
+            self.tree.attribute_key(self.text, a)
+        } else {
+            value
+        }
     }
 
     /// Warns about keys that look like misspellings of known ones (the reference silently
@@ -360,15 +367,6 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
                 );
             }
         }
-    }
-}
-
-/// Points at the value, or at the key when the value is empty.
-fn value_span(a: &crate::syntax::Attribute) -> Span {
-    if a.value.is_empty() {
-        a.key
-    } else {
-        a.value
     }
 }
 

@@ -78,11 +78,18 @@ impl fmt::Display for NameProblem {
 /// The first reason, in the order of [`NameProblem`]'s variants, why `name` cannot be a
 /// configfs directory name of this kind; `None` when it can.
 pub fn name_problem(kind: NameKind, name: &[u8]) -> Option<NameProblem> {
+    // One pass over the name (every node of a file is checked as it is read).
+    let (mut nul, mut slash, mut ascii) = (false, false, true);
+    for &b in name {
+        nul |= b == 0;
+        slash |= b == b'/';
+        ascii &= b.is_ascii();
+    }
     if name.is_empty() {
         Some(NameProblem::Empty)
-    } else if name.contains(&0) {
+    } else if nul {
         Some(NameProblem::Nul)
-    } else if name.contains(&b'/') {
+    } else if slash {
         Some(NameProblem::Slash)
     } else if name == b"." || name == b".." {
         Some(NameProblem::Dot)
@@ -91,7 +98,7 @@ pub fn name_problem(kind: NameKind, name: &[u8]) -> Option<NameProblem> {
             len: name.len(),
             max: kind.max_len(),
         })
-    } else if std::str::from_utf8(name).is_err() {
+    } else if !ascii && std::str::from_utf8(name).is_err() {
         Some(NameProblem::NotUtf8)
     } else {
         None

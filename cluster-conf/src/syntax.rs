@@ -157,6 +157,14 @@ pub struct Stanza {
     pub broken_header: bool,
 }
 
+/// An attribute as the tree stores it: where its key starts and where its raw value starts
+/// and ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AttributeEntry {
+    key: u32,
+    value: Span,
+}
+
 /// Marks a stanza entry whose header line was rejected.
 const BROKEN: u32 = 1 << 31;
 
@@ -174,17 +182,18 @@ struct StanzaEntry {
 
 /// The stanzas and attributes of a cluster.conf text, as offsets into it.
 ///
-/// Only what cannot be read again cheaply is stored: twelve bytes per stanza and four per
-/// attribute line. Blank lines, comments and rejected lines are not stored at all. A tree with
-/// an entry per line was 28 bytes for every line; a file of blank lines took 30 times its
-/// own size, two copies of it during an edit more than 80 times. Spans, stanza ends and lines
-/// are found again by scanning the few lines concerned ([`SyntaxTree::stanza`],
-/// [`SyntaxTree::attribute`], [`SyntaxTree::lines`]).
+/// Only what cannot be read again cheaply is stored: twelve bytes per stanza and twelve per
+/// attribute line (where its key starts, where its value starts and ends: finding a value
+/// again meant scanning its line again, and made reading a file half as fast). Blank lines,
+/// comments and rejected lines are not stored at all. A tree with an entry per line was 28
+/// bytes for every line; a file of blank lines took 30 times its own size, two copies of it
+/// during an edit more than 80 times. Stanza ends and lines are found again by scanning the
+/// few lines concerned ([`SyntaxTree::stanza`], [`SyntaxTree::lines`]).
 #[derive(Clone, Debug, Default)]
 pub struct SyntaxTree {
     stanzas: Vec<StanzaEntry>,
-    /// The offset of the key of every attribute line inside a stanza, in file order.
-    attributes: Vec<u32>,
+    /// Every attribute line inside a stanza, in file order.
+    attributes: Vec<AttributeEntry>,
     /// How many lines were rejected.
     problems: usize,
     /// How many NUL bytes the C tools skip rather than stop at (see [`nul_is_skipped`]).
@@ -271,27 +280,32 @@ impl SyntaxTree {
 
     /// The key of an attribute.
     pub fn attribute_key(&self, text: &[u8], a: usize) -> Span {
-        let k = self.attributes[a] as usize;
+        let k = self.attributes[a].key as usize;
         span(k, ident_token(body(text, self.nul_at), k).0)
     }
 
-    /// An attribute line, read again from the text.
+    /// The raw value of an attribute (see [`LineKind::Attribute`]).
+    pub fn attribute_value(&self, a: usize) -> Span {
+        self.attributes[a].value
+    }
+
+    /// An attribute line.
     pub fn attribute(&self, text: &[u8], a: usize) -> Attribute {
         let body = body(text, self.nul_at);
-        let key = self.attributes[a] as usize;
+        let AttributeEntry { key, value } = self.attributes[a];
+        let k = key as usize;
         // An attribute line is blanks then its key: the line starts after the blanks.
-        let start = key
-            - body[..key]
-                .iter()
-                .rev()
-                .take_while(|&&b| b == b' ' || b == b'\t')
-                .count();
-        match scan_line(body, start).0 {
-            Line {
-                span: line,
-                kind: LineKind::Attribute { key, value },
-            } => Attribute { line, key, value },
-            other => unreachable!("attribute {a} at {key} reads as {other:?}"),
+        let start = k - body[..k]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        // The value ends at the line feed that ends the line, or at the end of the text.
+        let end = (value.end as usize + 1).min(body.len());
+        Attribute {
+            line: span(start, end),
+            key: span(k, ident_token(body, k).0),
+            value,
         }
     }
 
@@ -684,6 +698,7 @@ struct StanzaBuilder {
 }
 
 impl StanzaBuilder {
+    #[inline(always)]
     fn feed(&mut self, tree: &mut SyntaxTree, text: &[u8], mut line: Line) -> Line {
         match line.kind {
             LineKind::Comment => {
@@ -719,10 +734,13 @@ impl StanzaBuilder {
                     self.open_nameless_empty = true;
                 }
             }
-            LineKind::Attribute { key, .. } => {
+            LineKind::Attribute { key, value } => {
                 if self.open {
                     if self.build {
-                        tree.attributes.push(key.start);
+                        tree.attributes.push(AttributeEntry {
+                            key: key.start,
+                            value,
+                        });
                     }
                     self.open_nameless_empty = false;
                 } else {

@@ -265,7 +265,10 @@ fn check_prints_the_first_problems_then_how_many_more() {
     let dir = scratch(Some(text.as_bytes()));
     insta::assert_snapshot!(transcript(
         dir.path(),
-        &["check cluster.conf", "--config-file=cluster.conf list-clusters"]
+        &[
+            "check cluster.conf",
+            "--config-file=cluster.conf list-clusters"
+        ]
     ));
     let (stdout, stderr, status) = o2cb(dir.path(), "check --all cluster.conf");
     assert_eq!((status, stderr.as_str()), (1, ""));
