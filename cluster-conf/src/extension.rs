@@ -12,12 +12,11 @@ use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::{
-    line_number, Cluster, Filesystem, FilesystemMember, StanzaId, FILESYSTEM_KEYS,
-    FILESYSTEM_NODE_KEYS,
+    Cluster, Filesystem, FilesystemMember, Lines, StanzaId, FILESYSTEM_KEYS, FILESYSTEM_NODE_KEYS,
 };
-use crate::syntax::{decode_value, trim_value, Span, SyntaxTree};
+use crate::syntax::{read_value, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid};
 
 /// Most node slots an OCFS2 volume can have.
@@ -32,29 +31,29 @@ struct Attrs<'a> {
 
 impl Attrs<'_> {
     fn header(&self) -> Span {
-        self.tree.lines[self.tree.stanzas[self.id.0].header_line].span
+        self.tree.header_line(self.text, self.id.0)
     }
 
     fn get(&self, key: &str) -> Option<(Vec<u8>, Span)> {
-        let s = &self.tree.stanzas[self.id.0];
-        self.tree.attributes[s.attributes.clone()]
-            .iter()
+        self.tree
+            .attributes_of(self.id.0)
             .rev()
-            .find(|a| &self.text[a.key.range()] == key.as_bytes())
+            .find(|&a| &self.text[self.tree.attribute_key(self.text, a).range()] == key.as_bytes())
             .map(|a| {
-                let v = trim_value(&decode_value(&self.text[a.value.range()])).to_vec();
+                let a = self.tree.attribute(self.text, a);
+                let v = read_value(&self.text[a.value.range()]).into_owned();
                 (v, if a.value.is_empty() { a.key } else { a.value })
             })
     }
 
-    fn unknown_keys(&self, known: &[&str], stanza: &str, diags: &mut Vec<Diagnostic>) {
-        let s = &self.tree.stanzas[self.id.0];
-        for a in &self.tree.attributes[s.attributes.clone()] {
-            let key = &self.text[a.key.range()];
+    fn unknown_keys(&self, known: &[&str], stanza: &str, diags: &mut Sink) {
+        for a in self.tree.attributes_of(self.id.0) {
+            let key_span = self.tree.attribute_key(self.text, a);
+            let key = &self.text[key_span.range()];
             if !known.iter().any(|k| k.as_bytes() == key) {
                 diags.push(
                     Diagnostic::extension(
-                        a.key,
+                        key_span,
                         format!("unknown key `{}` in {stanza} stanza", key.as_bstr()),
                     )
                     .with_hint(format!("known keys: {}", known.join(", "))),
@@ -64,7 +63,7 @@ impl Attrs<'_> {
     }
 }
 
-fn uuid_value(value: &[u8], span: Span, diags: &mut Vec<Diagnostic>) -> Option<FsUuid> {
+fn uuid_value(value: &[u8], span: Span, diags: &mut Sink) -> Option<FsUuid> {
     let uuid = FsUuid::parse(value);
     if uuid.is_none() {
         diags.push(
@@ -84,7 +83,7 @@ fn small_number(
     value: &[u8],
     span: Span,
     (min, max): (u16, u16),
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Sink,
 ) -> Option<u16> {
     match parse_c_ulong(value, u64::from(max)) {
         Ok(n) if n >= u64::from(min) => Some(n as u16),
@@ -107,7 +106,8 @@ pub(crate) fn lower_filesystems(
     clusters: &[Cluster],
     fs_stanzas: &[StanzaId],
     member_stanzas: &[StanzaId],
-    diags: &mut Vec<Diagnostic>,
+    lines: &Lines<'_>,
+    diags: &mut Sink,
 ) -> Vec<Filesystem> {
     let mut filesystems: Vec<Filesystem> = Vec::new();
     let mut by_uuid: HashMap<FsUuid, usize> = HashMap::new();
@@ -174,16 +174,13 @@ pub(crate) fn lower_filesystems(
             .and_then(|(v, span)| small_number("slots", &v, span, (1, MAX_SLOTS), diags));
         if let Some(uuid) = uuid {
             if let Some(&first) = by_uuid.get(&uuid) {
-                let first_line = tree.stanzas[filesystems[first].stanza.0].header_line;
+                let first_line = lines.of(tree.header_offset(filesystems[first].stanza.0));
                 diags.push(
                     Diagnostic::extension(
                         attrs.get("uuid").map_or(attrs.header(), |(_, s)| s),
                         format!("filesystem {uuid} is defined twice"),
                     )
-                    .with_hint(format!(
-                        "the first definition starts at line {}",
-                        line_number(text, tree.lines[first_line].span.start)
-                    )),
+                    .with_hint(format!("the first definition starts at line {first_line}")),
                 );
                 continue;
             }
@@ -270,7 +267,7 @@ pub(crate) fn lower_filesystems(
         };
         let filesystem = &mut filesystems[fs];
         if let Some(first) = filesystem.members.iter().find(|m| m.node == node) {
-            let first_line = tree.stanzas[first.stanza.0].header_line;
+            let first_line = lines.of(tree.header_offset(first.stanza.0));
             diags.push(
                 Diagnostic::extension(
                     attrs.get("node").map_or(attrs.header(), |(_, s)| s),
@@ -279,10 +276,7 @@ pub(crate) fn lower_filesystems(
                         filesystem.uuid
                     ),
                 )
-                .with_hint(format!(
-                    "the first listing starts at line {}",
-                    line_number(text, tree.lines[first_line].span.start)
-                )),
+                .with_hint(format!("the first listing starts at line {first_line}")),
             );
             continue;
         }

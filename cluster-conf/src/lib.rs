@@ -3,15 +3,17 @@
 //!
 //! The layers, each usable on its own:
 //!
-//! - [`syntax`]: a lossless line-level tree. Every byte of any input is kept, so
-//!   `Document::parse(x).text() == x` for all inputs, and each rejected line carries the
-//!   reason the C parser rejects it.
+//! - [`syntax`]: the stanzas and attributes as offsets into the text, which is kept whole,
+//!   so `Document::parse(x).text() == x` for all inputs; the lines it is made of tile the
+//!   text, and each rejected line has the reason the C parser rejects it.
 //! - [`model`]: what the file means — clusters, nodes, heartbeat regions, and the
 //!   per-filesystem `filesystem:` / `filesystem_node:` stanzas — with the reference's
-//!   acceptance rules and every problem as a [`Diagnostic`] (all of them, not the first).
+//!   acceptance rules and every problem as a [`Diagnostic`] (all of them, not the first),
+//!   including the names registration will refuse ([`names`]).
 //! - [`writer`]: the canonical form, byte-identical to what the C 1.8 tools write.
 //! - [`Document`]'s edit methods: changes that touch only the stanzas they must, so comments,
-//!   blank lines, unknown keys and stanzas survive.
+//!   blank lines, unknown keys and stanzas survive; values the format cannot carry are
+//!   refused, and every edit is read back and compared with the model it meant to write.
 //!
 //! This crate does no I/O: it takes and gives bytes. Reading, locking and replacing the file
 //! belong to the caller.
@@ -28,13 +30,16 @@ mod document;
 mod edit;
 mod extension;
 pub mod model;
+pub mod names;
 pub mod syntax;
 pub mod values;
 pub mod writer;
 
-pub use diagnostic::{Diagnostic, LineIndex, Located, Severity};
-pub use document::Document;
-pub use edit::{EditError, NewFilesystem, NewMember, NewNode};
+pub use diagnostic::{Counts, Diagnostic, LineIndex, Located, Severity};
+pub use document::{more_problems, Document, KEPT_DIAGNOSTICS, SHOWN_DIAGNOSTICS};
+pub use edit::{
+    meaning, value_problem, EditError, NewFilesystem, NewMember, NewNode, ValueProblem,
+};
 pub use extension::{MAX_LABEL_LEN, MAX_SLOTS};
 pub use model::{
     node_is_local, Cluster, Config, Filesystem, FilesystemMember, HeartbeatRegion, Node, StanzaId,

@@ -11,8 +11,9 @@ use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
 
-use crate::diagnostic::Diagnostic;
-use crate::syntax::{contains_byte, read_value, Attribute, Span, SyntaxTree};
+use crate::diagnostic::{Diagnostic, Sink};
+use crate::names::{NameKind, NameRefusal};
+use crate::syntax::{read_value, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
 
 /// The hash of the lowering's lookup tables (duplicate names, numbers, addresses): rustc's
@@ -168,8 +169,6 @@ pub struct FilesystemMember {
 const MAX_FILE_NODE_NUMBER: u64 = 2_147_483_646;
 /// The kernel's limits (spec §5.2, §5.3).
 pub const MAX_KERNEL_NODE_NUMBER: u32 = 254;
-pub const MAX_NODE_NAME_LEN: usize = 64;
-pub const MAX_REGION_NAME_LEN: usize = 32;
 pub const MAX_GLOBAL_REGIONS: usize = 32;
 
 const KNOWN_STANZAS: [&str; 5] = [
@@ -277,9 +276,9 @@ struct StanzaView<'a, K> {
     text: &'a [u8],
     tree: &'a SyntaxTree,
     id: StanzaId,
-    /// The last occurrence of each known key: one pass over the attributes instead of one per
-    /// key looked up.
-    last: [Option<&'a Attribute>; MAX_KNOWN_KEYS],
+    /// The last occurrence of each known key (an attribute index): one pass over the
+    /// attributes instead of one per key looked up.
+    last: [Option<usize>; MAX_KNOWN_KEYS],
     /// Whether some attribute has a key that is not known.
     has_unknown: bool,
     keys: PhantomData<K>,
@@ -295,8 +294,8 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
     fn new(text: &'a [u8], tree: &'a SyntaxTree, id: StanzaId) -> StanzaView<'a, K> {
         let mut last = [None; MAX_KNOWN_KEYS];
         let mut has_unknown = false;
-        for a in &tree.attributes[tree.stanzas[id.0].attributes.clone()] {
-            match K::find(&text[a.key.range()]) {
+        for a in tree.attributes_of(id.0) {
+            match K::find(&text[tree.attribute_key(text, a).range()]) {
                 Some(k) => last[k.index()] = Some(a),
                 None => has_unknown = true,
             }
@@ -311,43 +310,52 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
         }
     }
 
-    fn stanza(&self) -> &'a crate::syntax::Stanza {
-        &self.tree.stanzas[self.id.0]
-    }
-
     fn header_span(&self) -> Span {
-        self.tree.lines[self.stanza().header_line].span
+        self.tree.header_line(self.text, self.id.0)
     }
 
     /// The value of a key (the last occurrence wins), decoded and trimmed.
     fn get(&self, key: K) -> Option<Value<'a>> {
-        self.last[key.index()].map(|a| Value {
-            bytes: read_value(&self.text[a.value.range()]),
-            span: value_span(a),
+        self.last[key.index()].map(|a| {
+            let value = self.tree.attribute_value(a);
+            Value {
+                bytes: read_value(&self.text[value.range()]),
+                span: self.value_span(a),
+            }
         })
     }
 
     /// Where a key's value is, or the header when the key is missing.
     fn span_of(&self, key: K) -> Span {
-        self.last[key.index()].map_or_else(|| self.header_span(), value_span)
+        self.last[key.index()].map_or_else(|| self.header_span(), |a| self.value_span(a))
+    }
+
+    /// Points at an attribute's value, or at its key when the value is empty.
+    fn value_span(&self, a: usize) -> Span {
+        let value = self.tree.attribute_value(a);
+        if value.is_empty() {
+            self.tree.attribute_key(self.text, a)
+        } else {
+            value
+        }
     }
 
     /// Warns about keys that look like misspellings of known ones (the reference silently
     /// ignores unknown keys, so a typo there simply vanishes).
-    fn check_unknown_keys(&self, stanza_name: &str, out: &mut Vec<Diagnostic>) {
+    fn check_unknown_keys(&self, stanza_name: &str, out: &mut Sink) {
         if !self.has_unknown {
             return;
         }
-        let attrs = &self.tree.attributes[self.stanza().attributes.clone()];
-        for a in attrs {
-            let key = &self.text[a.key.range()];
+        for a in self.tree.attributes_of(self.id.0) {
+            let key_span = self.tree.attribute_key(self.text, a);
+            let key = &self.text[key_span.range()];
             if K::find(key).is_some() {
                 continue;
             }
             if let Some(suggestion) = near_miss(key, K::NAMES) {
                 out.push(
                     Diagnostic::warning(
-                        a.key,
+                        key_span,
                         format!(
                             "unknown key `{}` in {stanza_name} stanza is ignored",
                             key.as_bstr()
@@ -359,15 +367,6 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
                 );
             }
         }
-    }
-}
-
-/// Points at the value, or at the key when the value is empty.
-fn value_span(a: &Attribute) -> Span {
-    if a.value.is_empty() {
-        a.key
-    } else {
-        a.value
     }
 }
 
@@ -425,7 +424,7 @@ fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> D
 /// Lowers a syntax tree to the model, appending every problem to `diags`. Stanzas with
 /// errors are left out of the model (or, for clusters, kept with defaults so that their
 /// nodes are still checked).
-pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Config {
+pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config {
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut cluster_index: FxHashMap<BString, usize> = FxHashMap::default();
     let mut node_stanzas = Vec::new();
@@ -433,8 +432,10 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
     let mut fs_stanzas = Vec::new();
     let mut fs_node_stanzas = Vec::new();
 
-    for (i, stanza) in tree.stanzas.iter().enumerate() {
-        let name = &text[stanza.name.range()];
+    let lines = Lines::new(text);
+    for i in 0..tree.stanza_count() {
+        let name_span = tree.stanza_name(text, i);
+        let name = &text[name_span.range()];
         let id = StanzaId(i);
         match name {
             b"cluster" => {}
@@ -459,7 +460,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                     if let Some(known) = near_miss(name, &KNOWN_STANZAS) {
                         diags.push(
                             Diagnostic::warning(
-                                stanza.name,
+                                name_span,
                                 format!("unknown stanza `{}:` is ignored", name.as_bstr()),
                             )
                             .with_hint(format!(
@@ -475,10 +476,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         view.check_unknown_keys("cluster", diags);
         let Some(name) = view.get(ClusterKey::Name) else {
             // The C tools only reach (and crash on) a nameless cluster in a file they parse.
-            let syntax_clean = !tree
-                .lines
-                .iter()
-                .any(|l| matches!(l.kind, crate::syntax::LineKind::Invalid { .. }));
+            let syntax_clean = tree.problems() == 0;
             let hint = if syntax_clean {
                 "add `name = <cluster name>` (the C tools crash on this file)"
             } else {
@@ -518,18 +516,18 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         };
         let name_bytes = BString::from(name.bytes.as_ref());
         if let Some(&first) = cluster_index.get(&name_bytes) {
-            let first_line = tree.stanzas[clusters[first].stanza.0].header_line;
+            let first_line = lines.of(tree.header_offset(clusters[first].stanza.0));
             diags.push(
                 Diagnostic::error(
                     name.span,
                     format!("cluster `{}` is defined twice", name_bytes),
                 )
-                .with_hint(format!(
-                    "the first definition starts at line {}",
-                    line_number(text, tree.lines[first_line].span.start)
-                )),
+                .with_hint(format!("the first definition starts at line {first_line}")),
             );
             continue;
+        }
+        if let Err(refusal) = NameRefusal::check(NameKind::Cluster, &name_bytes) {
+            diags.push(unregistrable(name.span, &refusal));
         }
         cluster_index.insert(name_bytes.clone(), clusters.len());
         clusters.push(Cluster {
@@ -588,10 +586,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
                 )
                 .with_hint(format!(
                     "the first definition starts at line {}",
-                    line_number(
-                        text,
-                        tree.lines[tree.stanzas[first.0].header_line].span.start
-                    )
+                    lines.of(tree.header_offset(first.0))
                 )),
             );
             continue;
@@ -642,13 +637,20 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         // Exactly how a volume UUID is written: 32 upper-case hex digits, no dashes.
         let volume_uuid =
             name.len() == 32 && name.iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
-        if !volume_uuid {
+        let uuid_hint = "regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`";
+        if let Err(refusal) = NameRefusal::check(NameKind::Region, name) {
+            let mut d = unregistrable(region.span, &refusal);
+            if !volume_uuid {
+                d = d.with_hint(uuid_hint);
+            }
+            diags.push(d);
+        } else if !volume_uuid {
             diags.push(
                 Diagnostic::warning(
                     region.span,
                     format!("heartbeat region `{name}` is not a volume UUID in upper-case hex"),
                 )
-                .with_hint("regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`"),
+                .with_hint(uuid_hint),
             );
         }
         clusters[ci].regions.push(HeartbeatRegion {
@@ -659,7 +661,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
     }
     for c in &clusters {
         if c.heartbeat_mode == HeartbeatMode::Global && c.regions.len() > MAX_GLOBAL_REGIONS {
-            let span = tree.lines[tree.stanzas[c.stanza.0].header_line].span;
+            let span = tree.header_line(text, c.stanza.0);
             diags.push(Diagnostic::warning(
                 span,
                 format!(
@@ -677,6 +679,7 @@ pub fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Vec<Diagnostic>) -> Con
         &clusters,
         &fs_stanzas,
         &fs_node_stanzas,
+        &lines,
         diags,
     );
     Config {
@@ -746,10 +749,7 @@ fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
 
 /// The node a stanza describes, with its name as read (for the duplicate check); `None`
 /// after reporting why when it has errors.
-fn lower_node<'a>(
-    view: &StanzaView<'a, NodeKey>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<(Node, Value<'a>)> {
+fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(Node, Value<'a>)> {
     let before = diags.len();
     let name = match view.get(NodeKey::Name) {
         Some(v) if !v.bytes.is_empty() => Some(v),
@@ -843,7 +843,7 @@ fn node_warnings(
     node: &Node,
     cluster: &Cluster,
     seen: &mut Seen<'_>,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Sink,
 ) {
     // The tables hold indices into `cluster.nodes`; `node` is about to be pushed there.
     let index = cluster.nodes.len();
@@ -896,29 +896,44 @@ fn node_warnings(
             ),
         ));
     }
-    if node.name.len() > MAX_NODE_NAME_LEN {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Name),
-            format!(
-                "node name is {} bytes long; the kernel accepts at most {MAX_NODE_NAME_LEN}, so registration will fail",
-                node.name.len()
-            ),
-        ));
-    }
-    if contains_byte(&node.name, b'/') || node.name == "." || node.name == ".." {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Name),
-            format!(
-                "node name `{}` cannot be a configfs directory name",
-                node.name
-            ),
-        ));
+    if let Err(refusal) = NameRefusal::check(NameKind::Node, &node.name) {
+        diags.push(unregistrable(view.span_of(NodeKey::Name), &refusal));
     }
 }
 
-/// 1-based line of a byte offset (for "first defined at line N" hints).
+/// A name registration will refuse (see [`crate::names`]): the same words registration
+/// uses, so `o2cb check` gives the reason the later failure will give.
+fn unregistrable(span: Span, refusal: &NameRefusal) -> Diagnostic {
+    Diagnostic::warning(span, format!("{refusal}; registration will fail"))
+}
+
+/// 1-based line of a byte offset.
 pub(crate) fn line_number(text: &[u8], offset: u32) -> usize {
     memchr::memchr_iter(b'\n', &text[..offset as usize]).count() + 1
+}
+
+/// Line numbers for "first defined at line N" hints: a [`LineIndex`] made when the first
+/// is asked for. Counting from the start for each hint made a file of many duplicates
+/// quadratic.
+pub(crate) struct Lines<'t> {
+    text: &'t [u8],
+    index: std::cell::OnceCell<crate::diagnostic::LineIndex<'t>>,
+}
+
+impl<'t> Lines<'t> {
+    pub(crate) fn new(text: &'t [u8]) -> Lines<'t> {
+        Lines {
+            text,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn of(&self, offset: u32) -> usize {
+        self.index
+            .get_or_init(|| crate::diagnostic::LineIndex::new(self.text))
+            .position(offset as usize)
+            .0
+    }
 }
 
 /// Whether the configured node name `node` designates the host called `host` (spec §2.6):

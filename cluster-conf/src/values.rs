@@ -226,9 +226,47 @@ impl FromStr for FsUuid {
 #[error("not a filesystem UUID (expected 32 hexadecimal digits)")]
 pub struct InvalidUuid;
 
+/// Bytes for display in a message: printable text as it is, `\\`, `\n`, `\t`, `\r`, `\0`
+/// for those bytes, and `\xNN` for other control bytes and bytes that are not UTF-8.
+pub fn escaped(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bstr::ByteSlice::utf8_chunks(bytes) {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\0' => out.push_str("\\0"),
+                c if c.is_control() => {
+                    for b in c.to_string().bytes() {
+                        out.push_str(&format!("\\x{b:02X}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_shows_every_byte_unambiguously() {
+        assert_eq!(escaped(b"web"), "web");
+        assert_eq!(escaped(b"a b#=:"), "a b#=:");
+        assert_eq!(escaped(b"q\\"), "q\\\\");
+        assert_eq!(escaped(b"a\nb\tc\rd\0e"), "a\\nb\\tc\\rd\\0e");
+        assert_eq!(escaped(b"\x7f\x1b"), "\\x7F\\x1B");
+        assert_eq!(escaped("\u{e9}t\u{e9}".as_bytes()), "\u{e9}t\u{e9}");
+        assert_eq!(escaped(b"caf\xe9"), "caf\\xE9");
+    }
 
     #[test]
     fn strtoul_accepts_what_glibc_accepts() {

@@ -1,37 +1,89 @@
-//! The canonical form: cluster.conf exactly as the C 1.8 tools regenerate it (spec §1.6,
-//! current-GLib order), plus the per-filesystem stanzas after the classic ones.
+//! The canonical form: cluster.conf exactly as the C 1.8 tools regenerate it (in the order
+//! a current GLib gives; docs/compatibility.md), plus the per-filesystem stanzas after the
+//! classic ones.
 
 use std::net::Ipv4Addr;
 
 use crate::model::{Cluster, Config, Filesystem, FilesystemMember, Node};
-use crate::syntax::encode_value;
 use crate::values::{FsUuid, HeartbeatMode};
+
+/// Where the writer puts bytes: a buffer, or a comparison with a text that is never copied.
+pub(crate) trait Out {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Compares what is written with a text, piece by piece.
+struct SameAs<'t> {
+    rest: &'t [u8],
+    same: bool,
+}
+
+impl Out for SameAs<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.rest.strip_prefix(bytes) {
+            Some(rest) if self.same => self.rest = rest,
+            _ => self.same = false,
+        }
+    }
+}
+
+/// Whether [`write_canonical`] of `config` is exactly `text`, without making a copy of it.
+pub(crate) fn is_canonical_text(config: &Config, text: &[u8]) -> bool {
+    let mut out = SameAs {
+        rest: text,
+        same: true,
+    };
+    write_canonical_to(config, &mut out);
+    out.same && out.rest.is_empty()
+}
+
+/// A value as the C writer writes it: every embedded line feed becomes a backslash-newline
+/// continuation; nothing else is escaped.
+fn encode_value(value: &[u8], out: &mut impl Out) {
+    for (i, part) in value.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.put(b"\\\n");
+        }
+        out.put(part);
+    }
+}
 
 /// Appends one stanza: `name:`, then `TAB key = value` lines (`TAB key =` for an empty
 /// value), then the blank line the C writer puts after every stanza.
-pub(crate) fn write_stanza(out: &mut Vec<u8>, name: &str, attrs: &[(&str, &[u8])]) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b":\n");
+pub(crate) fn write_stanza(out: &mut impl Out, name: &str, attrs: &[(&str, &[u8])]) {
+    out.put(name.as_bytes());
+    out.put(b":\n");
     for (key, value) in attrs {
         write_attribute(out, b"\t", key, value);
     }
-    out.push(b'\n');
+    out.put(b"\n");
 }
 
 /// Appends one attribute line with the given indentation.
-pub(crate) fn write_attribute(out: &mut Vec<u8>, indent: &[u8], key: &str, value: &[u8]) {
-    out.extend_from_slice(indent);
-    out.extend_from_slice(key.as_bytes());
+pub(crate) fn write_attribute(out: &mut impl Out, indent: &[u8], key: &str, value: &[u8]) {
+    out.put(indent);
+    out.put(key.as_bytes());
     if value.is_empty() {
-        out.extend_from_slice(b" =\n");
+        out.put(b" =\n");
     } else {
-        out.extend_from_slice(b" = ");
+        out.put(b" = ");
         encode_value(value, out);
-        out.push(b'\n');
+        out.put(b"\n");
     }
 }
 
-pub(crate) fn cluster_stanza(out: &mut Vec<u8>, name: &[u8], mode: HeartbeatMode, node_count: u32) {
+pub(crate) fn cluster_stanza(
+    out: &mut impl Out,
+    name: &[u8],
+    mode: HeartbeatMode,
+    node_count: u32,
+) {
     let count = node_count.to_string();
     write_stanza(
         out,
@@ -45,7 +97,7 @@ pub(crate) fn cluster_stanza(out: &mut Vec<u8>, name: &[u8], mode: HeartbeatMode
 }
 
 pub(crate) fn node_stanza(
-    out: &mut Vec<u8>,
+    out: &mut impl Out,
     cluster: &[u8],
     name: &[u8],
     number: u32,
@@ -68,7 +120,7 @@ pub(crate) fn node_stanza(
     );
 }
 
-pub(crate) fn heartbeat_stanza(out: &mut Vec<u8>, cluster: &[u8], region: &[u8]) {
+pub(crate) fn heartbeat_stanza(out: &mut impl Out, cluster: &[u8], region: &[u8]) {
     write_stanza(
         out,
         "heartbeat",
@@ -77,7 +129,7 @@ pub(crate) fn heartbeat_stanza(out: &mut Vec<u8>, cluster: &[u8], region: &[u8])
 }
 
 pub(crate) fn filesystem_stanza(
-    out: &mut Vec<u8>,
+    out: &mut impl Out,
     uuid: FsUuid,
     cluster: &[u8],
     label: Option<&[u8]>,
@@ -95,7 +147,7 @@ pub(crate) fn filesystem_stanza(
     write_stanza(out, "filesystem", &attrs);
 }
 
-pub(crate) fn member_stanza(out: &mut Vec<u8>, uuid: FsUuid, member: &MemberFields<'_>) {
+pub(crate) fn member_stanza(out: &mut impl Out, uuid: FsUuid, member: &MemberFields<'_>) {
     let uuid = uuid.to_string();
     let slot = member.slot.map(|s| s.to_string());
     let ip = member.ip_address.map(|a| a.to_string());
@@ -147,22 +199,27 @@ impl<'a> From<&'a FilesystemMember> for MemberFields<'a> {
 /// leads exactly when the first cluster that has any regions or nodes has regions.
 pub fn write_canonical(config: &Config) -> Vec<u8> {
     let mut out = Vec::new();
+    write_canonical_to(config, &mut out);
+    out
+}
+
+fn write_canonical_to<O: Out>(config: &Config, out: &mut O) {
     for c in &config.clusters {
-        cluster_stanza(&mut out, &c.name, c.heartbeat_mode, c.node_count);
+        cluster_stanza(out, &c.name, c.heartbeat_mode, c.node_count);
     }
     let heartbeat_first = config
         .clusters
         .iter()
         .find(|c| !c.regions.is_empty() || !c.nodes.is_empty())
         .is_some_and(|c| !c.regions.is_empty());
-    let regions = |out: &mut Vec<u8>| {
+    let regions = |out: &mut O| {
         for c in &config.clusters {
             for r in &c.regions {
                 heartbeat_stanza(out, &c.name, &r.region);
             }
         }
     };
-    let nodes = |out: &mut Vec<u8>| {
+    let nodes = |out: &mut O| {
         for c in &config.clusters {
             for n in &c.nodes {
                 write_node(out, c, n);
@@ -170,28 +227,27 @@ pub fn write_canonical(config: &Config) -> Vec<u8> {
         }
     };
     if heartbeat_first {
-        regions(&mut out);
-        nodes(&mut out);
+        regions(out);
+        nodes(out);
     } else {
-        nodes(&mut out);
-        regions(&mut out);
+        nodes(out);
+        regions(out);
     }
     for fs in &config.filesystems {
-        write_filesystem(&mut out, fs);
+        write_filesystem(out, fs);
     }
     for fs in &config.filesystems {
         for m in &fs.members {
-            member_stanza(&mut out, fs.uuid, &m.into());
+            member_stanza(out, fs.uuid, &m.into());
         }
     }
-    out
 }
 
-fn write_node(out: &mut Vec<u8>, c: &Cluster, n: &Node) {
+fn write_node(out: &mut impl Out, c: &Cluster, n: &Node) {
     node_stanza(out, &c.name, &n.name, n.number, n.ip_address, n.ip_port);
 }
 
-fn write_filesystem(out: &mut Vec<u8>, fs: &Filesystem) {
+fn write_filesystem(out: &mut impl Out, fs: &Filesystem) {
     filesystem_stanza(
         out,
         fs.uuid,

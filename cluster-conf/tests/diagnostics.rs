@@ -6,6 +6,7 @@
 //!
 //! - `fixture@…`: one snapshot per file in crates/o2cb/tests/fixtures/{valid,invalid}.
 //! - the other tests: one case per syntax error, hint branch, semantic error and warning.
+//! - at the end: how many problems a document holds and shows, when there are very many.
 
 use std::fmt::Write as _;
 
@@ -131,6 +132,13 @@ cases! {
     syntax_attribute_after_ini_header_and_blank: "[cluster]\n\tname = a\n\n\tnode_count = 0\n";
     syntax_nul_byte: "cluster:\n\tname = a\n\tnode_count = 0\n\0cluster :\n garbage\n";
     syntax_nul_byte_mid_line: "cluster:\n\tname = a\n\tnode_count = 0\x00junk\n";
+    // The C scanner reads past a NUL right after the first character of a word (and the
+    // word characters after it); any other NUL ends the file for it.
+    syntax_nul_byte_after_a_one_character_value: "cluster:\n\tname = a\n\tnode_count = 1\x00\n\tnode_count = 0\n";
+    syntax_nul_byte_hides_the_rest_of_a_header: "cluster:\n\tname = a\n\tnode_count = 0\n\nn\x00ode:\n\tcluster = a\n";
+    syntax_nul_byte_hides_the_rest_of_a_key: "cluster:\n\tn\x00ame = a\n\tname = b\n\tnode_count = 0\n";
+    syntax_nul_byte_after_two_characters_ends_the_file: "cluster:\n\tname = ab\x00cd\n\tnode_count = 0\n";
+    syntax_second_nul_byte_of_a_word_ends_the_file: "cluster:\n\tname = a\x00b\x00c\n\tnode_count = 0\n";
     syntax_every_line_reported: "cluster :\n\tname: a\n  # x\n\tnode_count = 0\n\n\tstray = 1\nnode\n[x]\n";
 }
 
@@ -338,11 +346,8 @@ fn range_errors_name_the_range_that_is_allowed() {
         ),
     ] {
         let doc = Document::parse(text);
-        let messages: Vec<&str> = doc
-            .diagnostics()
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
+        let diagnostics = doc.diagnostics();
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, [expected]);
     }
 }
@@ -399,4 +404,47 @@ fn every_diagnostic_points_inside_the_text() {
         }
         assert!(!doc.diagnostics().is_empty(), "{:?}", text.as_bstr());
     }
+}
+
+// ----- many problems ----------------------------------------------------------------------
+
+/// A file with thousands of problems: all are counted, the first 1000 of the model kept
+/// (those of the syntax are described again when asked for), 20 shown, and a line says how
+/// many more there are.
+#[test]
+fn many_problems_are_counted_and_the_first_shown() {
+    let mut text = String::from("cluster:\n\tname = a\n\tnode_count = 0\n\n");
+    for i in 0..3000 {
+        // Each: an unknown stanza that looks like a known one (a warning), and a rejected
+        // line (an error).
+        text.push_str(&format!("Node:\n\tx = {i}\n\n-{i}\n\n"));
+    }
+    let doc = Document::parse(text.as_bytes());
+    let counts = doc.counts();
+    assert_eq!((counts.errors, counts.warnings), (3000, 3000));
+    assert!(!doc.holds_every_diagnostic());
+    let held = doc.diagnostics();
+    assert_eq!(held.len(), 3000 + cluster_conf::KEPT_DIAGNOSTICS);
+    // The held ones are the first ones.
+    assert!(held.windows(2).all(|w| w[0].span.start <= w[1].span.start));
+    assert_eq!(held[1].message, "invalid character in stanza name");
+    let shown = doc.render_diagnostics("f", |_| true);
+    let lines: Vec<&str> = shown.lines().filter(|l| l.starts_with("f:")).collect();
+    assert_eq!(lines.len(), cluster_conf::SHOWN_DIAGNOSTICS + 1);
+    assert_eq!(
+        lines.last().unwrap(),
+        &"f: 5980 more problems not shown; `o2cb check --all f` lists them all"
+    );
+    let errors_only = doc.render_diagnostics("f", |s| s == Severity::Error);
+    assert!(errors_only
+        .ends_with("f: 2980 more problems not shown; `o2cb check --all f` lists them all\n"));
+
+    let all = Document::parse_keeping_all(text.as_bytes());
+    assert!(all.holds_every_diagnostic());
+    assert_eq!(all.diagnostics().len(), 6000);
+    let rendered = all.render_all_diagnostics("f", |_| true);
+    assert_eq!(
+        rendered.lines().filter(|l| l.starts_with("f:")).count(),
+        6000
+    );
 }

@@ -26,13 +26,18 @@ use proptest::test_runner::{RngAlgorithm, TestRng};
 // ----- invariants of every parse ------------------------------------------------------------
 
 /// The lines are non-empty, contiguous, and cover the text from first to last byte; stanzas
-/// and attributes stay inside their lines, in order.
+/// and attributes stay inside their lines, in order; what the tree stores agrees with the
+/// lines read again.
 fn assert_tree_tiles(text: &[u8], tree: &SyntaxTree) {
+    let lines = SyntaxTree::lines(text);
     let mut pos = 0;
-    for line in &tree.lines {
+    let mut kinds = std::collections::HashMap::new();
+    let mut invalid = 0;
+    for line in &lines {
         assert_eq!(line.span.start, pos, "lines are contiguous");
         assert!(line.span.end > line.span.start, "no empty line");
         pos = line.span.end;
+        kinds.insert(line.span.start, *line);
         let inside = |s: cluster_conf::syntax::Span| {
             line.span.start <= s.start && s.start <= s.end && s.end <= line.span.end
         };
@@ -42,28 +47,58 @@ fn assert_tree_tiles(text: &[u8], tree: &SyntaxTree) {
                 assert!(inside(key) && inside(value) && key.end < value.start)
             }
             LineKind::Invalid { at, name, .. } => {
+                invalid += 1;
                 assert!(line.span.start <= at && at <= line.span.end);
                 assert!(name.is_none_or(inside));
             }
-            LineKind::IgnoredTail => assert_eq!(Some(line.span.start), tree.nul_at),
+            LineKind::IgnoredTail => assert_eq!(Some(line.span.start), tree.nul_at()),
             LineKind::Blank | LineKind::Comment => {}
         }
     }
     assert_eq!(pos as usize, text.len(), "lines cover the whole text");
+    assert_eq!(invalid, tree.problems());
     let mut previous_end = 0;
-    for s in &tree.stanzas {
-        assert!(previous_end <= s.first_line);
-        assert!(s.first_line <= s.header_line && s.header_line < s.end_line);
-        assert!(s.end_line <= tree.lines.len());
-        previous_end = s.end_line;
-        for a in &tree.attributes[s.attributes.clone()] {
-            assert!(s.header_line < a.line && a.line < s.end_line);
-            assert!(matches!(
-                tree.lines[a.line].kind,
-                LineKind::Attribute { .. }
-            ));
+    let mut attributes = 0;
+    for i in 0..tree.stanza_count() {
+        let s = tree.stanza(text, i);
+        assert!(previous_end <= s.first, "{s:?}");
+        assert!(s.first <= s.header.start && s.header.end <= s.end, "{s:?}");
+        assert!(matches!(
+            kinds[&s.header.start].kind,
+            LineKind::Header { .. } | LineKind::Invalid { .. }
+        ));
+        // Only comments lead into a header.
+        for line in lines
+            .iter()
+            .filter(|l| s.first <= l.span.start && l.span.start < s.header.start)
+        {
+            assert_eq!(line.kind, LineKind::Comment);
+        }
+        previous_end = s.end;
+        assert_eq!(s.attributes.start, attributes);
+        attributes = s.attributes.end;
+        for a in s.attributes.clone() {
+            let at = tree.attribute(text, a);
+            assert!(s.header.end <= at.line.start && at.line.end <= s.end);
+            assert_eq!(
+                kinds[&at.line.start].kind,
+                LineKind::Attribute {
+                    key: at.key,
+                    value: at.value
+                }
+            );
+            assert_eq!(tree.attribute_key(text, a), at.key);
         }
     }
+    assert_eq!(attributes, tree.attribute_count());
+    assert_eq!(
+        attributes,
+        lines
+            .iter()
+            .filter(|l| matches!(l.kind, LineKind::Attribute { .. }))
+            .count(),
+        "every attribute line belongs to a stanza"
+    );
 }
 
 fn assert_parse_invariants(text: &[u8]) -> Document {
@@ -76,11 +111,12 @@ fn assert_parse_invariants(text: &[u8]) -> Document {
             "{d:?}"
         );
     }
-    let rendered = doc.render_diagnostics("f", |_| true);
+    let rendered = doc.render_all_diagnostics("f", |_| true);
     assert_eq!(
         rendered.lines().filter(|l| l.starts_with("f:")).count(),
         doc.diagnostics().len()
     );
+    assert_eq!(doc.diagnostics().len(), doc.counts().total());
     doc
 }
 
@@ -810,43 +846,59 @@ fn touched(doc: &Document, edit: &Edit, after: bool) -> Touched {
 
 /// The lines of a document outside what an edit touches: every line except those of whole
 /// stanzas (with the blank line right after each), and the line holding the effective value
-/// of each key that is set. With `drop_blank_before`, also the blank line right before each
-/// whole stanza (an inserted stanza brings one when the line above it is not blank).
-fn untouched_lines<'a>(doc: &'a Document, t: &Touched, drop_blank_before: bool) -> Vec<&'a [u8]> {
+/// of each key that is set. A removed stanza (`removed`) keeps its comment lines, and then
+/// its blank line. With `drop_blank_before`, also the blank line right before each whole
+/// stanza (an inserted stanza brings one when the line above it is not blank).
+fn untouched_lines<'a>(
+    doc: &'a Document,
+    t: &Touched,
+    drop_blank_before: bool,
+    removed: bool,
+) -> Vec<&'a [u8]> {
+    let text = doc.text();
     let tree = doc.tree();
-    let mut skip = vec![false; tree.lines.len()];
+    let lines = SyntaxTree::lines(text);
+    let mut skip = vec![false; lines.len()];
+    let index_of = |offset: u32| lines.iter().position(|l| l.span.start == offset);
     for id in &t.whole {
-        let s = &tree.stanzas[id.0];
-        skip[s.first_line..s.end_line].fill(true);
-        if tree
-            .lines
-            .get(s.end_line)
-            .is_some_and(|l| l.kind == LineKind::Blank)
-        {
-            skip[s.end_line] = true;
+        let s = tree.stanza(text, id.0);
+        let inside: Vec<usize> = (0..lines.len())
+            .filter(|&i| s.first <= lines[i].span.start && lines[i].span.start < s.end)
+            .collect();
+        let comments = inside.iter().any(|&i| lines[i].kind == LineKind::Comment);
+        for &i in &inside {
+            if !(removed && lines[i].kind == LineKind::Comment) {
+                skip[i] = true;
+            }
         }
-        if drop_blank_before
-            && s.first_line > 0
-            && tree.lines[s.first_line - 1].kind == LineKind::Blank
-        {
-            skip[s.first_line - 1] = true;
+        if !(removed && comments) {
+            if let Some(i) = index_of(s.end).filter(|&i| lines[i].kind == LineKind::Blank) {
+                skip[i] = true;
+            }
+        }
+        if drop_blank_before {
+            if let Some(i) = lines.iter().position(|l| l.span.end == s.first) {
+                if lines[i].kind == LineKind::Blank {
+                    skip[i] = true;
+                }
+            }
         }
     }
     for (id, key) in &t.keys {
-        let s = &tree.stanzas[id.0];
-        let last = tree.attributes[s.attributes.clone()]
-            .iter()
+        let last = tree
+            .stanza(text, id.0)
+            .attributes
             .rev()
-            .find(|a| &doc.text()[a.key.range()] == key.as_bytes());
+            .find(|&a| &text[tree.attribute_key(text, a).range()] == key.as_bytes());
         if let Some(a) = last {
-            skip[a.line] = true;
+            skip[index_of(tree.attribute(text, a).line.start).unwrap()] = true;
         }
     }
-    tree.lines
+    lines
         .iter()
         .zip(skip)
         .filter(|(_, skip)| !skip)
-        .map(|(l, _)| &doc.text()[l.span.range()])
+        .map(|(l, _)| &text[l.span.range()])
         .collect()
 }
 
@@ -887,10 +939,10 @@ fn check_edit(before: &Document, edit: &Edit) -> Result<Document, TestCaseError>
         "the edit made the file invalid:\n{}",
         after.render_diagnostics("after", |s| s.is_error())
     );
-    let old = untouched_lines(before, &touched(before, edit, false), false);
+    let old = untouched_lines(before, &touched(before, edit, false), false, true);
     let t_new = touched(&after, edit, true);
-    let kept = same_lines(&old, &untouched_lines(&after, &t_new, false))
-        || same_lines(&old, &untouched_lines(&after, &t_new, true));
+    let kept = same_lines(&old, &untouched_lines(&after, &t_new, false, false))
+        || same_lines(&old, &untouched_lines(&after, &t_new, true, false));
     prop_assert!(
         kept,
         "{:?} changed bytes outside its stanzas:\n--- before\n{}\n--- after\n{}",
@@ -1116,4 +1168,219 @@ fn value_ending_in_a_backslash_is_rewritten_as_the_c_tools_do() {
         "a\n\theartbeat_mode = local"
     );
     assert!(!writable(doc.config()));
+}
+
+// ----- values the file format can and cannot carry -------------------------------------------
+
+/// Value bytes, mostly the ones the grammar gives a meaning to.
+fn value_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        4 => select(b"\\\n\0 \t\r\x0b\x0c#=:".to_vec()),
+        4 => b'a'..=b'z',
+        1 => any::<u8>(),
+    ];
+    prop::collection::vec(byte, 0..12)
+}
+
+/// Which edit writes the value, and where the value must then be read.
+#[derive(Clone, Copy, Debug)]
+enum Writes {
+    AddCluster,
+    RenameCluster,
+    AddNode,
+    AddRegion,
+    AddLabel,
+    AddMember,
+}
+
+fn writes() -> impl Strategy<Value = Writes> {
+    select(vec![
+        Writes::AddCluster,
+        Writes::RenameCluster,
+        Writes::AddNode,
+        Writes::AddRegion,
+        Writes::AddLabel,
+        Writes::AddMember,
+    ])
+}
+
+/// Writes `value` with one edit; returns the edit's result and the value as it must read
+/// back, found in the edited model where that edit puts it.
+fn write_value(doc: &mut Document, what: Writes, value: &[u8]) -> Result<Vec<u8>, EditError> {
+    let uuid = uuid(3);
+    let read = |doc: &Document, f: &dyn Fn(&Config) -> Option<Vec<u8>>| {
+        f(doc.config()).expect("the value is where the edit put it")
+    };
+    match what {
+        Writes::AddCluster => {
+            doc.add_cluster(value)?;
+            Ok(read(doc, &|c| c.clusters.last().map(|c| c.name.to_vec())))
+        }
+        Writes::RenameCluster => {
+            let first = doc.config().clusters[0].name.clone();
+            doc.rename_cluster(&first, value)?;
+            Ok(read(doc, &|c| c.clusters.first().map(|c| c.name.to_vec())))
+        }
+        Writes::AddNode => {
+            let node = NewNode {
+                name: value.into(),
+                number: 200,
+                ip_address: Ipv4Addr::new(10, 9, 9, 9),
+                ip_port: 7777,
+            };
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_node(&cluster, &node)?;
+            Ok(read(doc, &|c| {
+                c.clusters[0].nodes.last().map(|n| n.name.to_vec())
+            }))
+        }
+        Writes::AddRegion => {
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_heartbeat_region(&cluster, value)?;
+            Ok(read(doc, &|c| {
+                c.clusters[0].regions.last().map(|r| r.region.to_vec())
+            }))
+        }
+        Writes::AddLabel => {
+            let cluster = doc.config().clusters[0].name.clone();
+            doc.add_filesystem(&NewFilesystem {
+                uuid,
+                cluster,
+                label: Some(value.into()),
+                slots: None,
+            })?;
+            Ok(read(doc, &|c| {
+                c.filesystem(uuid)
+                    .and_then(|f| f.label.as_ref().map(|l| l.to_vec()))
+            }))
+        }
+        Writes::AddMember => {
+            // The filesystem was added by `check_value_edit` beforehand.
+            doc.add_filesystem_member(
+                uuid,
+                &NewMember {
+                    node: value.into(),
+                    slot: None,
+                    ip_address: None,
+                    ip_port: None,
+                },
+            )?;
+            Ok(read(doc, &|c| {
+                c.filesystem(uuid)
+                    .and_then(|f| f.members.last().map(|m| m.node.to_vec()))
+            }))
+        }
+    }
+}
+
+/// For any bytes: an edit that writes them either refuses them — as unrepresentable exactly
+/// when `value_problem` says so, or for a reason of the model (an empty name, a name in
+/// use), leaving the text as it was — or the edited file reads back as the value's meaning,
+/// where the edit put it, with nothing else changed (the edit's own check) and no error.
+fn check_value_edit(text: &[u8], what: Writes, value: &[u8]) -> Result<(), TestCaseError> {
+    let mut before = Document::parse(text.to_vec());
+    prop_assume!(!before.has_any_errors() && !before.config().clusters.is_empty());
+    if let Writes::AddMember = what {
+        let cluster = before.config().clusters[0].name.clone();
+        let added = before.add_filesystem(&NewFilesystem {
+            uuid: uuid(3),
+            cluster,
+            label: None,
+            slots: None,
+        });
+        prop_assume!(added.is_ok());
+    }
+    let mut doc = before.clone();
+    let problem = cluster_conf::value_problem(value);
+    match write_value(&mut doc, what, value) {
+        Ok(read) => {
+            prop_assert!(
+                problem.is_none(),
+                "{:?} accepted: {:?}",
+                value.as_bstr(),
+                problem
+            );
+            prop_assert_eq!(read.as_bstr(), cluster_conf::meaning(value).as_bstr());
+            prop_assert!(!doc.has_any_errors());
+            // What is read back is what a fresh read of the bytes gives.
+            let again = Document::parse(doc.text().to_vec());
+            prop_assert_eq!(meaning_of(again.config()), meaning_of(doc.config()));
+        }
+        Err(e) => {
+            prop_assert_eq!(doc.text(), before.text(), "a refused edit changes nothing");
+            match e {
+                EditError::Unrepresentable { problem: p, .. } => {
+                    prop_assert_eq!(Some(p), problem)
+                }
+                EditError::NotReadBack(why) => {
+                    return Err(TestCaseError::fail(format!(
+                        "{:?} did not read back: {why}",
+                        value.as_bstr()
+                    )))
+                }
+                _ => prop_assert!(
+                    problem.is_none(),
+                    "{:?} refused with {} instead of {:?}",
+                    value.as_bstr(),
+                    e,
+                    problem
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn meaning_of(c: &Config) -> (Vec<ClusterMeaning>, Vec<FsMeaning>) {
+    meaning(c)
+}
+
+proptest! {
+    #![proptest_config(cases(1024))]
+
+    /// Any bytes written as a value: refused exactly when the format cannot carry them,
+    /// otherwise read back as their meaning.
+    #[test]
+    fn any_value_is_refused_or_reads_back_as_its_meaning(
+        text in valid_file(),
+        canonical in any::<bool>(),
+        what in writes(),
+        value in value_bytes(),
+    ) {
+        let text = if canonical {
+            write_canonical(Document::parse(text).config())
+        } else {
+            text.into_bytes()
+        };
+        check_value_edit(&text, what, &value)?;
+    }
+
+    /// The reader's side of the same contract: `key = value` as the writer spells it reads
+    /// back as the value's meaning, for any value `value_problem` accepts, at the end of the
+    /// text or before more lines.
+    #[test]
+    fn representable_values_read_back_as_their_meaning(
+        value in value_bytes().prop_map(|mut v| {
+            // Made representable: no line feed or NUL, an even run of final backslashes.
+            v.retain(|&b| b != b'\n' && b != 0);
+            if v.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
+                v.push(b'\\');
+            }
+            v
+        }),
+        at_end in any::<bool>(),
+    ) {
+        prop_assert!(cluster_conf::value_problem(&value).is_none());
+        let mut text = b"x:\n\tk = ".to_vec();
+        text.extend_from_slice(&value);
+        if !at_end {
+            text.extend_from_slice(b"\n\tother = 1\n");
+        }
+        let doc = Document::parse(text.clone());
+        let tree = doc.tree();
+        prop_assert_eq!(tree.attribute_count(), if at_end { 1 } else { 2 });
+        let raw = &text[tree.attribute(&text, 0).value.range()];
+        let read = cluster_conf::syntax::read_value(raw).into_owned();
+        prop_assert_eq!(read.as_bstr(), cluster_conf::meaning(&value).as_bstr());
+    }
 }

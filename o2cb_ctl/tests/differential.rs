@@ -16,13 +16,12 @@
 //! form, the same meaning where it is hand-written (ours edits such files in place:
 //! docs/compatibility.md, cluster.conf rows). Stderr is ours (docs/compatibility.md), so it
 //! is not compared, except where a row documents it. Where a row of docs/compatibility.md
-//! says ours differs, the case asserts exactly that difference ([`Verdict`]). Differences no
-//! row explains are bugs of ours: each is listed in [`Bug`], its cases are counted and not
-//! compared, and each has an ignored test with its minimal reproducer at the end of this
-//! file.
+//! says ours differs, the case asserts exactly that difference ([`Verdict`]). Any other
+//! difference fails the test. The differences the corpus found in its first run are pinned
+//! at the end of this file, each by its minimal reproducer.
 //!
-//! About 5,000 cases in seven families; each family prints its count, how many cases fell
-//! under each verdict, and how many known-bug cases really differed (`--nocapture`).
+//! About 5,000 cases in seven families; each family prints its count and how many cases fell
+//! under each verdict (`--nocapture`).
 
 mod support;
 
@@ -156,45 +155,6 @@ impl Line {
     }
 }
 
-fn padded(s: &str) -> bool {
-    s.starts_with([' ', '\t']) || s.ends_with([' ', '\t'])
-}
-
-/// Differences between the tools that no row of docs/compatibility.md explains: bugs of
-/// ours. Each has an ignored test below with a minimal reproducer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Bug {
-    /// `-C -t node` on `node_count = 4294967295`: the C tool wraps the count to 0, ours
-    /// stays at 4294967295.
-    NodeCountWraps,
-    /// `-C -n ' x '` and `-H -a name=' x '`: the C tool writes the name as given
-    /// (`name =  x `, which reads back as `x`); ours writes it trimmed. Same meaning,
-    /// different bytes: only this is let through.
-    PaddedNameWrittenTrimmed,
-}
-
-impl Bug {
-    /// The bug a case runs into, judged from its input alone.
-    fn of(start: &Start, line: &Line) -> Option<Bug> {
-        if line.node_create() {
-            let config = start.config();
-            let target = line.first("cluster").cloned().flatten().unwrap_or_default();
-            if config
-                .cluster(target.as_bytes())
-                .is_some_and(|c| c.node_count == u32::MAX)
-            {
-                return Some(Bug::NodeCountWraps);
-            }
-        }
-        let padded_name = match line.op {
-            Some('C') => line.names.iter().any(|n| padded(n)),
-            Some('H') => matches!(line.first("name"), Some(Some(v)) if padded(v)),
-            _ => false,
-        };
-        padded_name.then_some(Bug::PaddedNameWrittenTrimmed)
-    }
-}
-
 /// How the two outcomes of a case must relate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {
@@ -231,10 +191,6 @@ enum Verdict {
     /// layout); ours leaves it alone (cluster.conf rows "Rewrites drop comments ... edits
     /// touch only the stanzas they must" and "unchanged content is never rewritten").
     UnchangedNotRewritten,
-    /// A case of a known [`Bug`]: run, counted, not compared.
-    Known(Bug),
-    /// [`Bug::PaddedNameWrittenTrimmed`]: compared as [`Verdict::SameMeaning`].
-    KnownBytesOnly(Bug),
 }
 
 struct Case {
@@ -247,8 +203,6 @@ struct Case {
 struct Tally {
     cases: usize,
     verdicts: BTreeMap<Verdict, usize>,
-    /// Known-bug cases whose outcomes really differed.
-    bug_differed: BTreeMap<Bug, usize>,
     failures: Vec<String>,
 }
 
@@ -300,10 +254,6 @@ fn verdict(reference: &(PathBuf, PathBuf), start: &Start, line: &Line, c: &Outco
     if c.stderr_str().contains("Not yet supported") {
         return Verdict::DeleteImplemented;
     }
-    let bug = Bug::of(start, line);
-    if let Some(b) = bug.filter(|b| *b != Bug::PaddedNameWrittenTrimmed) {
-        return Verdict::Known(b);
-    }
     if line.op == Some('I') && c.status == 254 && c.stderr.is_empty() && c.stdout.is_empty() {
         return Verdict::UnknownFirstNameExplained;
     }
@@ -337,9 +287,6 @@ fn verdict(reference: &(PathBuf, PathBuf), start: &Start, line: &Line, c: &Outco
         if line.names.iter().any(|n| orphans.contains(n)) {
             return Verdict::OrphansAdopted;
         }
-    }
-    if let Some(b) = bug {
-        return Verdict::KnownBytesOnly(b);
     }
     if start.canonical() {
         Verdict::Same
@@ -418,7 +365,7 @@ fn check(
                 String::from_utf8_lossy(rs.conf.as_deref().unwrap_or(b"(none)\n"))
             );
         }
-        Verdict::SameMeaning | Verdict::KnownBytesOnly(_) => same_meaning(rs)?,
+        Verdict::SameMeaning => same_meaning(rs)?,
         Verdict::Version => {
             ensure!(c.status == 0 && rs.status == 0, "-V failed");
             ensure!(
@@ -538,7 +485,6 @@ fn check(
                 "ours kept a backup of an unchanged file"
             );
         }
-        Verdict::Known(_) => {}
     }
     Ok(())
 }
@@ -616,30 +562,18 @@ fn run_cases(family: &str, starts: &[Start], cases: &[Case]) -> Option<Tally> {
         .and_then(|()| check(verdict, start, &line, &c, &rs));
         let describe =
             |e: String| format!("[{}] {} ({verdict:?}): {e}", start.label, shell_line(&args));
-        match (verdict, result) {
-            (Verdict::Known(bug), _) => {
-                let differs = rs.stdout != c.stdout || rs.status != c.status || rs.conf != c.conf;
-                if differs {
-                    *tally.bug_differed.entry(bug).or_default() += 1;
-                }
-            }
-            (Verdict::KnownBytesOnly(bug), Ok(())) => {
-                if rs.conf != c.conf {
-                    *tally.bug_differed.entry(bug).or_default() += 1;
-                }
-            }
-            (_, Ok(())) => {}
-            (_, Err(e)) => tally.failures.push(describe(e)),
+        if let Err(e) = result {
+            tally.failures.push(describe(e));
         }
     }
     eprintln!(
-        "{family}: {} cases; verdicts {:?}; known-bug cases that differed {:?}",
-        tally.cases, tally.verdicts, tally.bug_differed
+        "{family}: {} cases; verdicts {:?}",
+        tally.cases, tally.verdicts
     );
     if !tally.failures.is_empty() {
         let shown: Vec<&String> = tally.failures.iter().take(25).collect();
         panic!(
-            "{family}: {} of {} cases differ from the C tool in ways neither docs/compatibility.md nor a known bug explains:\n\n{}",
+            "{family}: {} of {} cases differ from the C tool in ways docs/compatibility.md does not explain:\n\n{}",
             tally.failures.len(),
             tally.cases,
             shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n")
@@ -1423,8 +1357,8 @@ fn invalid_files_are_refused_like_the_c_tool() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Known bugs: each one's minimal reproducer, asserting what the C tool does. They fail
-// today; they pass once ours matches.
+// Differences the corpus once found, each as its minimal reproducer asserting what the C
+// tool does.
 
 fn assert_same_as_c(start: &[u8], line: &str) {
     let Some(reference) = reference() else { return };
@@ -1493,8 +1427,7 @@ fn ports_are_printed_signed() {
 }
 
 #[test]
-#[ignore = "bug: `-C -t node` on a cluster with node_count = 4294967295 (and an explicit free number): the C o2cb_ctl wraps the count to 0, ours leaves 4294967295; no row of docs/compatibility.md says which is meant"]
-fn bug_node_count_wraps() {
+fn adding_a_node_wraps_node_count_as_c_does() {
     let start = std::fs::read(fixtures().join("extremes.conf")).unwrap();
     assert_same_as_c(
         &start,
@@ -1503,8 +1436,7 @@ fn bug_node_count_wraps() {
 }
 
 #[test]
-#[ignore = "bug: `-C -n ' x ' -t cluster` (and -H -a name=' x ', -C -t node -n ' x '): the C o2cb_ctl writes `name =  x ` (which reads back as `x`), ours `name = x`; same meaning, different bytes, and no row of docs/compatibility.md says so"]
-fn bug_padded_name_written_trimmed() {
+fn padded_names_are_written_as_given() {
     assert_same_as_c(&example_a(), "-C -n ' x ' -t cluster");
     assert_same_as_c(&example_a(), "-H -n ocfs2 -t cluster -a name=' x '");
 }

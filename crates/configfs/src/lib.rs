@@ -22,7 +22,7 @@ mod state;
 
 pub use apply::{apply, errno_name, ApplyError, StepFailure};
 pub use io::{ConfigfsIo, RealConfigfs};
-pub use name::{ConfigfsName, NameError, NameKind};
+pub use name::{ConfigfsName, NameError, NameKind, NameProblem};
 pub use perfs::{
     filesystem_name, perfs_paths, plan_fs_active, plan_fs_register, plan_fs_unregister,
     read_filesystem, FsDesired, FsMemberDesired, FsMemberState, FsState,

@@ -202,6 +202,7 @@ pub fn o2cb_command_options(command: &str) -> Vec<OptionDoc> {
         "add-filesystem" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_OPTIONS),
         "add-filesystem-node" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_NODE_OPTIONS),
         "list-filesystems" => OptionDoc::from_table(&filesystem::LIST_FILESYSTEMS_OPTIONS),
+        "check" => OptionDoc::from_table(&o2cb::tool::CHECK_OPTIONS),
         _ => Vec::new(),
     }
 }

@@ -310,3 +310,32 @@ fn online_status_without_a_cluster_is_an_error() {
     assert!(err.contains("Cluster not known"), "{err}");
     assert!(!Path::new(&root.path("/etc/default/o2cb.bak")).exists());
 }
+
+/// A value the settings file cannot carry is refused with the reason, the file untouched;
+/// one with quotes and `$`, which used to abort the program, is written so that it reads
+/// back (and is sourced by a shell) as given.
+#[test]
+fn configure_refuses_values_the_settings_file_cannot_carry() {
+    let root = Root::new();
+    root.write("/etc/default/o2cb", "O2CB_ENABLED=false\n");
+    let (status, out, err) = root.init(&["configure", "--stack", "ab\nc"], "");
+    assert_eq!(status, 1, "{out}{err}");
+    assert_eq!(out, "Writing O2CB configuration: Failed\n");
+    assert!(
+        err.contains("cannot write O2CB_STACK=ab\\nc: the value contains a line feed"),
+        "{err}"
+    );
+    assert_eq!(root.read("/etc/default/o2cb"), "O2CB_ENABLED=false\n");
+
+    let (status, out, err) = root.init(&["configure", "--disable", "--stack", "a'$b"], "");
+    assert_eq!((status, err.as_str()), (0, ""), "{out}");
+    let text = root.read("/etc/default/o2cb");
+    assert!(text.contains("\nO2CB_STACK='a'\"'\"'$b'\n"), "{text}");
+    let sourced = Command::new("bash")
+        .arg("-c")
+        .arg(". ./etc/default/o2cb; printf %s \"$O2CB_STACK\"")
+        .current_dir(root.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&sourced.stdout), "a'$b");
+}

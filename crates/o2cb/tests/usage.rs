@@ -252,3 +252,50 @@ fn check_clean_warning_only_and_missing_files() {
         ]
     ));
 }
+
+/// 3 MB of bad lines made 190 MB of report (issue 11, item 8). `check` prints the first
+/// problems, then how many more; `--all` prints every one. Loading for any other command
+/// shows the first errors the same way.
+#[test]
+fn check_prints_the_first_problems_then_how_many_more() {
+    let mut text = String::from("cluster:\n\tname = a\n\tnode_count = 0\n\n");
+    for i in 0..3000 {
+        text.push_str(&format!("-{i}\n"));
+    }
+    let dir = scratch(Some(text.as_bytes()));
+    insta::assert_snapshot!(transcript(
+        dir.path(),
+        &[
+            "check cluster.conf",
+            "--config-file=cluster.conf list-clusters"
+        ]
+    ));
+    let (stdout, stderr, status) = o2cb(dir.path(), "check --all cluster.conf");
+    assert_eq!((status, stderr.as_str()), (1, ""));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(": error: ")).count(),
+        3000
+    );
+    assert_eq!(lines.last(), Some(&"cluster.conf: 3000 errors, 0 warnings"));
+    assert!(!stdout.contains("not shown"));
+}
+
+/// Everything registration refuses about a name, `check` reports, with registration's
+/// reason (issue 11, item 18): a name that is not UTF-8 was reported by neither, and then
+/// refused by registration as containing `/`.
+#[test]
+fn check_reports_the_names_registration_refuses() {
+    let mut text = b"cluster:\n\tname = web\n\tnode_count = 3\n\n".to_vec();
+    for (n, name) in [&b"caf\xe9"[..], b"a/b", b".."].iter().enumerate() {
+        text.extend_from_slice(
+            format!("node:\n\tcluster = web\n\tnumber = {n}\n\tip_address = 10.0.0.{}\n\tip_port = 7777\n\tname = ", n + 1)
+                .as_bytes(),
+        );
+        text.extend_from_slice(name);
+        text.extend_from_slice(b"\n\n");
+    }
+    text.extend_from_slice(b"cluster:\n\tname =\n\tnode_count = 0\n");
+    let dir = scratch(Some(&text));
+    insta::assert_snapshot!(transcript(dir.path(), &["check cluster.conf"]));
+}

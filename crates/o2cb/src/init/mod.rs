@@ -1023,15 +1023,17 @@ impl Init<'_, '_> {
         let settings_path = self.settings_path.clone();
         let opened =
             o2cb_sys::LockedFile::open_with(&settings_path, &mut tool::lock_wait_notice(self.ctx));
-        let result = opened.and_then(|mut lock| {
+        let result = opened.map_err(|e| e.to_string()).and_then(|mut lock| {
             // Re-read under the lock so that nothing written meanwhile is lost.
             let current = String::from_utf8_lossy(lock.contents().unwrap_or_default()).into_owned();
             let mut file =
                 SettingsFile::parse(&current).unwrap_or_else(|_| self.settings_file.clone());
             for (k, v) in values {
-                file.set(k, v);
+                file.set(k, v).map_err(|e| e.to_string())?;
             }
-            lock.replace(file.text().as_bytes()).map(|_| file)
+            lock.replace(file.text().as_bytes())
+                .map(|_| file)
+                .map_err(|e| e.to_string())
         });
         match result {
             Ok(file) => {

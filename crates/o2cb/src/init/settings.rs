@@ -5,7 +5,9 @@
 //! written in: `KEY=value`, `KEY="value"`, `KEY='value'`, an optional `export`, comments
 //! and blank lines. Anything else (variables, command substitution, `;`, line continuations,
 //! ...) is an error naming the line and column, never silently ignored. Edits replace values
-//! in place and keep every other byte: comments, unknown keys, layout.
+//! in place and keep every other byte: comments, unknown keys, layout. A value the file
+//! cannot carry (a line feed, a NUL byte) is refused, and every edit is read back: it must
+//! give the value written and leave every other assignment as it was.
 
 use std::fmt;
 
@@ -64,6 +66,28 @@ impl fmt::Display for SettingsError {
         write!(f, "{}:{}: {}", self.line, self.column, self.message)
     }
 }
+
+/// A value [`SettingsFile::set`] refuses to write, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsValueError {
+    pub key: String,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for SettingsValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot write {}={}: the value {}",
+            self.key,
+            cluster_conf::values::escaped(self.value.as_bytes()),
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for SettingsValueError {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Assignment {
@@ -266,40 +290,74 @@ impl SettingsFile {
     }
 
     /// Sets a key: the last assignment's value is replaced in place; a missing key is
-    /// appended with the C tools' comment above it.
-    pub fn set(&mut self, key: &str, value: &str) {
+    /// appended with the C tools' comment above it. A value with a line feed or a NUL byte
+    /// is refused (a value is one line; the shell cannot hold a NUL), and so is any edit
+    /// whose text does not read back as every assignment it had, with this one changed.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingsValueError> {
+        let refuse = |reason| SettingsValueError {
+            key: key.to_string(),
+            value: value.to_string(),
+            reason,
+        };
+        if value.contains('\n') {
+            return Err(refuse(
+                "contains a line feed; a settings value must fit on one line",
+            ));
+        }
+        if value.contains('\0') {
+            return Err(refuse(
+                "contains a NUL byte, which a shell variable cannot hold",
+            ));
+        }
         if self.get(key) == Some(value) {
-            return;
+            return Ok(());
         }
         let written = quote(value);
-        let text = match self.assignments.iter().rev().find(|a| a.key == key) {
-            Some(a) => {
-                let mut t = self.text.clone();
-                t.replace_range(a.value_at.clone(), &written);
-                t
+        let mut text = self.text.clone();
+        let mut want: Vec<(&str, &str)> = self
+            .assignments
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        match self.assignments.iter().rposition(|a| a.key == key) {
+            Some(i) => {
+                text.replace_range(self.assignments[i].value_at.clone(), &written);
+                want[i].1 = value;
             }
             None => {
-                let mut t = self.text.clone();
-                if t.is_empty() {
-                    t.push_str(HEADER);
+                if text.is_empty() {
+                    text.push_str(HEADER);
                 }
-                if !t.ends_with('\n') {
-                    t.push('\n');
+                if !text.ends_with('\n') {
+                    text.push('\n');
                 }
-                t.push('\n');
+                text.push('\n');
                 if let Some((_, comment)) = KEYS.iter().find(|(k, _)| *k == key) {
-                    t.push_str(comment);
-                    t.push('\n');
+                    text.push_str(comment);
+                    text.push('\n');
                 }
-                t.push_str(&format!("{key}={written}\n"));
-                t
+                text.push_str(&format!("{key}={written}\n"));
+                want.push((key, value));
             }
-        };
-        *self = SettingsFile::parse(&text).expect("a value written by quote() reads back");
+        }
+        let again = SettingsFile::parse(&text)
+            .map_err(|_| refuse("would not read back (this is a bug)"))?;
+        let got: Vec<(&str, &str)> = again
+            .assignments
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        if got != want {
+            return Err(refuse("would not read back as itself (this is a bug)"));
+        }
+        *self = again;
+        Ok(())
     }
 }
 
-/// A value as the shell reads it back: bare when that is safe, else in quotes.
+/// A value as the shell reads it back: bare when that is safe, else in single quotes, where
+/// the shell takes every byte literally; a single quote itself is written `"'"`, between two
+/// quoted runs (`it's` is `'it'"'"'s'`).
 fn quote(value: &str) -> String {
     let bare = value.bytes().all(|c| {
         c.is_ascii_alphanumeric()
@@ -309,12 +367,20 @@ fn quote(value: &str) -> String {
             )
     });
     if bare {
-        value.to_string()
-    } else if !value.contains('\'') {
-        format!("'{value}'")
-    } else {
-        format!("\"{value}\"")
+        return value.to_string();
     }
+    let mut out = String::with_capacity(value.len() + 2);
+    for (i, run) in value.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("\"'\"");
+        }
+        if !run.is_empty() {
+            out.push('\'');
+            out.push_str(run);
+            out.push('\'');
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -360,19 +426,19 @@ mod tests {
     fn edits_keep_every_other_byte() {
         let text = "# mine\nO2CB_ENABLED=false # keep me\nFOO='bar baz'\n";
         let mut f = SettingsFile::parse(text).unwrap();
-        f.set("O2CB_ENABLED", "true");
+        f.set("O2CB_ENABLED", "true").unwrap();
         assert_eq!(
             f.text(),
             "# mine\nO2CB_ENABLED=true # keep me\nFOO='bar baz'\n"
         );
-        f.set("O2CB_BOOTCLUSTER", "web");
+        f.set("O2CB_BOOTCLUSTER", "web").unwrap();
         assert_eq!(
             f.text(),
             "# mine\nO2CB_ENABLED=true # keep me\nFOO='bar baz'\n\n# O2CB_BOOTCLUSTER: If not empty, the name of a cluster to start.\nO2CB_BOOTCLUSTER=web\n"
         );
-        f.set("O2CB_BOOTCLUSTER", "");
+        f.set("O2CB_BOOTCLUSTER", "").unwrap();
         assert!(f.text().ends_with("O2CB_BOOTCLUSTER=\n"));
-        f.set("O2CB_BOOTCLUSTER", "two words");
+        f.set("O2CB_BOOTCLUSTER", "two words").unwrap();
         assert_eq!(f.get("O2CB_BOOTCLUSTER"), Some("two words"));
         assert!(f.text().ends_with("O2CB_BOOTCLUSTER='two words'\n"));
     }
@@ -380,10 +446,112 @@ mod tests {
     #[test]
     fn a_new_file_gets_the_header() {
         let mut f = SettingsFile::default();
-        f.set("O2CB_ENABLED", "true");
+        f.set("O2CB_ENABLED", "true").unwrap();
         assert!(f.text().starts_with(HEADER));
         assert!(f.text().ends_with(
             "\n# O2CB_ENABLED: 'true' means to load the driver on boot.\nO2CB_ENABLED=true\n"
         ));
+    }
+
+    /// Every value of up to three characters from those the shell or the reader gives a
+    /// meaning to: refused exactly when it has a line feed or a NUL byte (with the reason),
+    /// otherwise read back as itself with every other assignment and byte kept.
+    #[test]
+    fn every_short_value_is_refused_or_reads_back_as_itself() {
+        let base = "# notes\nO2CB_ENABLED=true # keep\nOTHER='x y'\nO2CB_STACK=o2cb\n";
+        let original = SettingsFile::parse(base).unwrap();
+        let mut n = 0;
+        for value in short_values() {
+            for key in ["O2CB_STACK", "O2CB_BOOTCLUSTER"] {
+                let mut f = original.clone();
+                match f.set(key, &value) {
+                    Err(e) => {
+                        assert!(value.contains(['\n', '\0']), "{value:?}: {e}");
+                        assert_eq!(f, original, "a refused value changes nothing");
+                    }
+                    Ok(()) => {
+                        assert!(!value.contains(['\n', '\0']), "{value:?}");
+                        assert_eq!(f.get(key), Some(value.as_str()));
+                        assert_eq!(f.get("OTHER"), Some("x y"));
+                        assert_eq!(f.get("O2CB_ENABLED"), Some("true"));
+                        assert!(f.text().starts_with("# notes\nO2CB_ENABLED=true # keep\n"));
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 8000, "{n}");
+        let e = original.clone().set("O2CB_STACK", "a\nb").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot write O2CB_STACK=a\\nb: the value contains a line feed; a settings value must fit on one line"
+        );
+    }
+
+    /// What we write, bash (which the C init script sources the file with) reads as we do.
+    #[test]
+    fn bash_reads_the_values_as_written() {
+        let Ok(bash) = which_bash() else {
+            eprintln!("skipped: no bash");
+            return;
+        };
+        let values: Vec<String> = short_values()
+            .filter(|v| !v.contains(['\n', '\0']))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        // Files of a few hundred values each: every `set` reads its file back.
+        for chunk in values.chunks(300) {
+            let mut f = SettingsFile::default();
+            for (i, v) in chunk.iter().enumerate() {
+                f.set(&format!("V{i}"), v).unwrap();
+            }
+            std::fs::write(dir.path().join("settings"), f.text()).unwrap();
+            let mut script = String::from(". ./settings\nprintf '%s\\0'");
+            for i in 0..chunk.len() {
+                script.push_str(&format!(" \"$V{i}\""));
+            }
+            let out = std::process::Command::new(bash)
+                .arg("-c")
+                .arg(&script)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let read: Vec<&[u8]> = out.stdout.split(|&b| b == 0).collect();
+            assert_eq!(read.len(), chunk.len() + 1);
+            for (v, r) in chunk.iter().zip(read) {
+                assert_eq!(v.as_bytes(), r, "{v:?}");
+            }
+        }
+    }
+
+    fn which_bash() -> Result<&'static str, ()> {
+        ["/bin/bash", "/usr/bin/bash"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .ok_or(())
+    }
+
+    /// All strings of up to three characters over the ones that matter to the shell and to
+    /// the reader.
+    fn short_values() -> impl Iterator<Item = String> {
+        const CHARS: [char; 18] = [
+            'a', ' ', '\t', '\'', '"', '$', '\\', '`', '#', '=', ';', '*', '~', '!', '\n', '\0',
+            '\r', '\u{e9}',
+        ];
+        (0..=3u32).flat_map(|len| {
+            (0..CHARS.len().pow(len)).map(move |mut k| {
+                let mut v = String::new();
+                for _ in 0..len {
+                    v.push(CHARS[k % CHARS.len()]);
+                    k /= CHARS.len();
+                }
+                v
+            })
+        })
     }
 }

@@ -1,21 +1,47 @@
-//! `o2cb check [FILE]`: every problem of a cluster configuration file, in one pass.
+//! `o2cb check [--all] [FILE]`: the problems of a cluster configuration file, in one pass.
 //!
 //! Prints each problem as `FILE:LINE:COLUMN: error|warning: reason` with a hint line where
-//! one helps, then a summary. Exit status: 0 when the file has no errors (warnings allowed),
-//! 1 when it has errors — including errors in the per-filesystem stanzas, which the C tools
-//! would ignore — 2 when it cannot be read.
+//! one helps — the first [`cluster_conf::SHOWN_DIAGNOSTICS`] of them, then how many more
+//! there are (`--all` prints every one) — then a summary with the counts. Exit status: 0
+//! when the file has no errors (warnings allowed), 1 when it has errors — including errors
+//! in the per-filesystem stanzas, which the C tools would ignore — 2 when it cannot be read.
+//!
+//! A file can have a problem on every line: 3 MB of broken lines made 190 MB of report.
+//! Without `--all`, what is held and printed stays small whatever the file; with it, the
+//! report is written as it is made.
 
 use std::ffi::OsString;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use cluster_conf::{Diagnostic, Document, Severity};
+use cluster_conf::{Diagnostic, Document};
+use getopt::{Function, HasArg, OptionSpec, OptionTable};
 use o2cb_sys::conffile::read_optional;
 
-use super::{Outcome, Session};
+use super::{parse_subcommand, Outcome, Session};
 use crate::context::Context;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOpt {
+    All,
+}
+
+pub const CHECK_OPTIONS: OptionTable<'static, CheckOpt> = OptionTable {
+    optstring: "",
+    function: Function::GetoptLong,
+    options: &[OptionSpec::long(CheckOpt::All, "all", HasArg::No)
+        .with_help("Print every problem, not only the first ones.")],
+};
+
+/// Output is passed on in pieces of this size.
+const FLUSH_AT: usize = 64 * 1024;
+
 pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
-    let (path, shown) = match args.first() {
+    let Some((opts, operands)) = parse_subcommand(ctx, "check", &CHECK_OPTIONS, args) else {
+        return Outcome::Usage;
+    };
+    let all = opts.iter().any(|(o, _)| *o == CheckOpt::All);
+    let (path, shown) = match operands.first() {
         Some(file) => (PathBuf::from(file), file.to_string_lossy().into_owned()),
         None => (session.path.clone(), session.shown.clone()),
     };
@@ -30,15 +56,19 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
             return Outcome::Exit(2);
         }
     };
-    let doc = Document::parse(bytes);
-    let mut all: Vec<Diagnostic> = doc.diagnostics().to_vec();
+    let doc = if all {
+        Document::parse_keeping_all(bytes)
+    } else {
+        Document::parse(bytes)
+    };
     // The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
-    // are not nodes of the cluster.
+    // are not nodes of the cluster (a few per filesystem).
+    let mut relations: Vec<Diagnostic> = Vec::new();
     if !doc.has_any_errors() {
         for allocation in fs_policy::allocate(doc.config()) {
             if let Some(Err(problems)) = allocation.result {
                 for p in problems {
-                    all.push(Diagnostic::extension(
+                    relations.push(Diagnostic::extension(
                         doc.stanza_span(allocation.stanza),
                         p.to_string(),
                     ));
@@ -46,26 +76,57 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
             }
         }
     }
-    all.sort_by_key(|d| d.span.start);
+    relations.sort_by_key(|d| d.span.start);
+
+    let limit = if all {
+        usize::MAX
+    } else {
+        cluster_conf::SHOWN_DIAGNOSTICS
+    };
     let index = doc.line_index();
-    let mut report = String::new();
-    for d in &all {
-        report.push_str(&doc.locate(&index, &shown, d).to_string());
-        report.push('\n');
+    let mut report = Vec::new();
+    let mut printed = 0;
+    let mut extra = relations.iter().peekable();
+    let mut print = |ctx: &mut Context<'_>, d: &Diagnostic| {
+        if printed == limit {
+            return ControlFlow::Break(());
+        }
+        report.extend_from_slice(doc.locate(&index, &shown, d).to_string().as_bytes());
+        report.push(b'\n');
+        printed += 1;
+        if report.len() >= FLUSH_AT {
+            ctx.print(&report);
+            report.clear();
+        }
+        ControlFlow::Continue(())
+    };
+    doc.each_diagnostic(|d| {
+        while let Some(r) = extra.next_if(|r| r.span.start < d.span.start) {
+            print(ctx, r)?;
+        }
+        print(ctx, d)
+    });
+    for r in extra {
+        if print(ctx, r).is_break() {
+            break;
+        }
     }
-    ctx.print(report.as_bytes());
-    let errors = all.iter().filter(|d| d.severity.is_error()).count();
-    let warnings = all
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    if errors + warnings > 0 {
+    ctx.print(&report);
+
+    let counts = doc.counts();
+    let extension = relations.len();
+    let errors = counts.errors + counts.extension_errors + extension;
+    let total = errors + counts.warnings;
+    if total > printed {
+        let more = cluster_conf::more_problems(&shown, total - printed);
+        ctx.print(format!("{more}\n").as_bytes());
+    }
+    if total > 0 {
         let line = format!(
-            "{shown}: {} , {}\n",
+            "{shown}: {}, {}\n",
             count(errors, "error"),
-            count(warnings, "warning")
-        )
-        .replace(" ,", ",");
+            count(counts.warnings, "warning")
+        );
         ctx.print(line.as_bytes());
     } else {
         ctx.verbose(format!("{shown}: no problems found"));

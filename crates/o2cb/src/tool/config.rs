@@ -27,8 +27,9 @@ pub struct Session {
     pub path: PathBuf,
     pub doc: Document,
     lock: Option<LockedFile>,
-    /// The document as loaded, to report only the warnings an edit introduced.
-    original_warnings: Vec<String>,
+    /// What the warnings of the file as loaded say (`Diagnostic::digest`, sorted), to report
+    /// only the warnings an edit introduced.
+    original_warnings: Vec<u64>,
 }
 
 impl Session {
@@ -82,7 +83,7 @@ impl Session {
         if doc.has_errors() {
             return Err(LoadFailure::Invalid(Box::new(doc)));
         }
-        let original_warnings = warnings(&doc);
+        let original_warnings = doc.warning_digests().to_vec();
         Ok(Session {
             shown,
             path: path_buf,
@@ -117,12 +118,25 @@ impl Session {
         let Some(lock) = &mut self.lock else {
             return Ok(());
         };
-        // Tell about problems this edit introduced (e.g. a number the kernel refuses).
-        let index = self.doc.line_index();
-        for d in self.doc.diagnostics() {
-            if d.severity == Severity::Warning && !self.original_warnings.contains(&d.message) {
-                let located = self.doc.locate(&index, &self.shown, d).to_string();
-                ctx.error_line(located);
+        // Tell about problems this edit introduced (e.g. a number the kernel refuses): the
+        // warnings that say something the file as loaded did not say as often.
+        let mut new = introduced(&self.original_warnings, self.doc.warning_digests());
+        if !new.is_empty() {
+            let index = self.doc.line_index();
+            let mut shown = 0;
+            self.doc.each_diagnostic(|d| {
+                if d.severity == Severity::Warning {
+                    if let Some(n) = new.get_mut(&d.digest()).filter(|n| **n > 0) {
+                        *n -= 1;
+                        shown += 1;
+                        ctx.error_line(self.doc.locate(&index, &self.shown, d).to_string());
+                    }
+                }
+                std::ops::ControlFlow::Continue(())
+            });
+            let unshown: usize = new.values().sum();
+            if unshown > 0 {
+                ctx.error_line(cluster_conf::more_problems(&self.shown, unshown));
             }
         }
         lock.replace(self.doc.text()).map(|_| ())
@@ -142,12 +156,18 @@ pub fn lock_wait_notice<'a, 'io>(
     }
 }
 
-fn warnings(doc: &Document) -> Vec<String> {
-    doc.diagnostics()
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .map(|d| d.message.clone())
-        .collect()
+/// How many more times each warning (by digest) is in `after` than in `before` (both
+/// sorted).
+fn introduced(before: &[u64], after: &[u64]) -> std::collections::HashMap<u64, usize> {
+    let mut more = std::collections::HashMap::new();
+    let mut b = before.iter().peekable();
+    for &d in after {
+        while b.next_if(|&&x| x < d).is_some() {}
+        if b.next_if(|&&x| x == d).is_none() {
+            *more.entry(d).or_insert(0) += 1;
+        }
+    }
+    more
 }
 
 /// Applies an edit to the loaded document; a refused edit is reported and the document left
@@ -176,15 +196,12 @@ pub(super) fn known_cluster<'c>(
     cluster
 }
 
-/// Prints every error of a file the tools must refuse, then one summary line.
+/// Prints the first errors of a file the tools must refuse (and how many more there are),
+/// then one summary line.
 pub fn report_load_errors(ctx: &mut Context<'_>, shown: &str, doc: &Document) {
     let text = doc.render_diagnostics(shown, |s| s == Severity::Error);
     ctx.error_bytes(text.as_bytes());
-    let n = doc
-        .diagnostics()
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let n = doc.counts().errors;
     let plural = if n == 1 { "" } else { "s" };
     ctx.error(format!(
         "{n} error{plural} while loading cluster configuration file '{shown}'"

@@ -21,6 +21,7 @@ pub mod filesystem;
 pub mod fsctl;
 mod list;
 
+pub use check::CHECK_OPTIONS;
 pub use commands::{adoption_note, ADD_NODE_OPTIONS};
 pub use config::{lock_wait_notice, LoadFailure, Session};
 pub use list::LIST_OPTIONS;
@@ -214,8 +215,8 @@ pub static COMMANDS: &[Command] = &[
     ),
     ours(
         "check",
-        "[<file>]",
-        "Checks a cluster configuration file and reports every problem.",
+        "[--all] [<file>]",
+        "Checks a cluster configuration file and reports its problems.",
         Access::Own,
         check::check,
     ),
