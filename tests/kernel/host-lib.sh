@@ -48,16 +48,50 @@ stage_ours() {
 # secs T0: seconds of wall time since T0 (date +%s.%N), one decimal
 secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
-# run_setup HERE CACHE: build the guest cache once (the lock keeps concurrent
-# runs from building it twice; flock is in util-linux, essential on Debian)
+# run_setup HERE CACHE [LAYER...]: build the guest cache once, and the image layers
+# asked for (the lock keeps concurrent runs from building it twice; flock is in
+# util-linux, essential on Debian)
 run_setup() {
-  local here=$1 cache=$2
+  local here=$1 cache=$2 l args=()
+  shift 2
+  for l in "$@"; do args+=(--layer "$l"); done
   mkdir -p "$cache"
   if command -v flock >/dev/null; then
-    flock "$cache/.setup.lock" "$here/setup.sh" >&2
+    flock "$cache/.setup.lock" "$here/setup.sh" ${args[@]+"${args[@]}"} >&2
   else
-    "$here/setup.sh" >&2
+    "$here/setup.sh" ${args[@]+"${args[@]}"} >&2
   fi
+}
+
+# The image layers (layers.sh: which exist, what each sits on, the memory a guest with
+# it gets).  A case names the layers it needs in its header, "# layers: ha".
+# shellcheck source=layers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/layers.sh"
+# case_layers FILE: the layers its "# layers:" header names, blank-separated
+case_layers() { sed -n 's/^#[[:space:]]*layers:[[:space:]]*//p' "$1" | tr '\n' ' ' | xargs; }
+# layer_stack LAYER...: those layers and the ones below them, each once, lowest first;
+# an unknown name is a usage error (exit 2)
+layer_stack() {
+  local l out=()
+  _ls_add() {
+    local x b
+    [ -n "${LAYER_PKGS[$1]+x}" ] || { echo "unknown image layer '$1' (known: ${!LAYER_PKGS[*]})" >&2; exit 2; }
+    for b in ${LAYER_BELOW[$1]}; do _ls_add "$b"; done
+    for x in ${out[@]+"${out[@]}"}; do [ "$x" = "$1" ] && return 0; done
+    out+=("$1")
+  }
+  for l in "$@"; do _ls_add "$l"; done
+  echo "${out[*]+${out[*]}}"
+}
+# layer_mem DEFAULT LAYER...: guest memory for a guest with these layers (the largest)
+layer_mem() {
+  local m=$1 l v
+  shift
+  for l in "$@"; do
+    v=${LAYER_MEM[$l]:-}
+    [ -n "$v" ] && [ "${v%M}" -gt "${m%M}" ] && m=$v
+  done
+  echo "$m"
 }
 
 # collect_cases PROG CASES_DIR [CASE...]: fills CASES (names in run order) and
@@ -90,14 +124,16 @@ case_timeout() {
   echo "${t:-$2}"
 }
 
-# prepare HERE REPO PROG: the guest image (setup.sh, once), our binaries (cargo build
+# prepare HERE REPO PROG: the guest image (setup.sh, once, with the layers in
+# $NEED_LAYERS), our binaries (cargo build
 # --release when BUILD=1) and where they are (BIN_DIR, unless set); sets CACHE,
 # T_SETUP and T_BUILD (seconds, "-" when not built)
 prepare() {
   local here=$1 repo=$2 prog=$3 t
   t=$(date +%s.%N)
   CACHE="${RG_CACHE:-$here/cache}"
-  run_setup "$here" "$CACHE"
+  # shellcheck disable=SC2086 # a word list
+  run_setup "$here" "$CACHE" ${NEED_LAYERS:-}
   T_SETUP=$(secs "$t")
   T_BUILD=-
   if [ "${BUILD:-1}" = 1 ]; then

@@ -15,6 +15,8 @@
 #                    cargo names (mount_ocfs2) or installed names (mount.ocfs2)
 #   --cases-dir DIR  where the cases are (default: cases/ beside this script)
 #   --boot-only      run no case: measure one guest cycle
+#   --layer NAME     boot every guest with this image layer too (repeatable; a case
+#                    gets the layers its "# layers:" header names in any case)
 #   --case-timeout S default per-case timeout in the guest (default 180)
 #   --timeout S      wall-clock limit for the whole guest (default: computed
 #                    from the cases' timeouts)
@@ -36,7 +38,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 T_START=$(date +%s.%N)
 BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cases" BOOT_ONLY=0 CASE_TIMEOUT=180
 TIMEOUT='' QUIET=0 RESULTS="$HERE/results"
-ARGS=()
+ARGS=() EXTRA_LAYERS=()
 usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
     --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
     --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
     --boot-only) BOOT_ONLY=1; shift ;;
+    --layer) EXTRA_LAYERS+=("$2"); shift 2 ;;
     --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --quiet) QUIET=1; shift ;;
@@ -63,6 +66,32 @@ log() { echo "[run-suite] $*" >&2; }
 CASES=()
 [ "$BOOT_ONLY" = 1 ] || collect_cases run-suite.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
 
+# Which guests: cases with a "# boot: bare" header need a guest in which nothing of the
+# cluster stack is loaded yet (no modules, no configfs: e.g. o2cb.init start); each gets
+# a boot of its own.  The others share one boot per set of image layers ("# layers:
+# ha"): the cases without layers boot the base image as always, and only the guests of
+# cases that need a layer get it, and the memory it needs.
+declare -A GROUP_CASES=() CASE_LAYERS=()
+GROUPS_ORDER=() BARE=() NEED_LAYERS=''
+for c in ${CASES[@]+"${CASES[@]}"}; do
+  # shellcheck disable=SC2046 # a word list
+  ls=$(layer_stack ${EXTRA_LAYERS[@]+"${EXTRA_LAYERS[@]}"} $(case_layers "${CASE_FILE[$c]}")) || exit 2
+  CASE_LAYERS[$c]=$ls
+  NEED_LAYERS="$NEED_LAYERS $ls"
+  if grep -qE '^#[[:space:]]*boot:[[:space:]]*bare' "${CASE_FILE[$c]}"; then
+    BARE+=("$c")
+  else
+    # (keys with a prefix: bash has no empty key)
+    [ -n "${GROUP_CASES[+$ls]+x}" ] || GROUPS_ORDER+=("$ls")
+    GROUP_CASES[+$ls]="${GROUP_CASES[+$ls]:-} $c"
+  fi
+done
+if [ "$BOOT_ONLY" = 1 ]; then
+  BOOT_LAYERS=$(layer_stack ${EXTRA_LAYERS[@]+"${EXTRA_LAYERS[@]}"}) || exit 2
+  NEED_LAYERS=$BOOT_LAYERS
+fi
+NEED_LAYERS=$(echo "$NEED_LAYERS" | xargs -n1 2>/dev/null | awk '!seen[$0]++' | xargs)
+
 # ------------------------------------------------------------ guest image
 prepare "$HERE" "$REPO" run-suite
 
@@ -79,14 +108,6 @@ cat > "$WORK/guest-cmd.sh" <<'EOF'
 exec /bin/sh /kt/driver.sh
 EOF
 
-# Cases with a "# boot: bare" header need a guest in which nothing of the cluster stack is
-# loaded yet (no modules, no configfs: e.g. o2cb.init start); each gets a boot of its own.
-# All other cases share one boot.
-STANDARD=() BARE=()
-for c in ${CASES[@]+"${CASES[@]}"}; do
-  if grep -qE '^#[[:space:]]*boot:[[:space:]]*bare' "${CASE_FILE[$c]}"; then BARE+=("$c"); else STANDARD+=("$c"); fi
-done
-
 mkdir -p "$RESULTS"
 rm -rf "$RESULTS/cases" "$RESULTS"/console*.log; mkdir -p "$RESULTS/cases"
 CONSOLE="$RESULTS/console.log"
@@ -95,11 +116,12 @@ CONSOLE="$RESULTS/console.log"
 : > "$CONSOLE"
 GUESTS_OK=1 T_GUEST=0 N_BOOTS=0 LAST_GRC=0
 
-# boot_guest LOG APPEND CASE...: one guest running the cases; its console is appended to
-# the combined console; GUESTS_OK turns 0 when the guest did not run to its end.
+# boot_guest LOG APPEND LAYERS CASE...: one guest with those image layers running the
+# cases; its console is appended to the combined console; GUESTS_OK turns 0 when the
+# guest did not run to its end.
 boot_guest() {
-  local logf=$1 append=$2 c tmo sum=0 grc=0 t
-  shift 2
+  local logf=$1 append=$2 layers=$3 c tmo sum=0 grc=0 t l mem
+  shift 3
   rm -f "$OV/kt/cases/"*.sh
   : > "$OV/kt/cases.list"
   for c in "$@"; do
@@ -109,12 +131,15 @@ boot_guest() {
   done
   # the whole guest is bounded: boot, every case up to its own timeout, power off
   local limit=${TIMEOUT:-$((90 + sum))}
-  local qopts=(--no-setup --quiet-kernel --mem 256M --smp 1 --disks 4 --disk-size 256M
+  # shellcheck disable=SC2086 # a word list
+  mem=$(layer_mem 256M $layers)
+  local qopts=(--no-setup --quiet-kernel --mem "$mem" --smp 1 --disks 4 --disk-size 256M
                --timeout "$limit" --log "$logf" --overlay "$OV"
                --env "CASE_TIMEOUT=$CASE_TIMEOUT")
+  for l in $layers; do qopts+=(--layer "$l"); done
   [ -z "$append" ] || qopts+=(--append "$append")
   [ "$QUIET" = 0 ] || qopts+=(--quiet)
-  log "booting a guest for $# case(s)${append:+ ($append)}, limit ${limit}s"
+  log "booting a guest for $# case(s)${append:+ ($append)}${layers:+ with layers $layers}, $mem, limit ${limit}s"
   t=$(date +%s.%N)
   "$HERE/run-guest.sh" "${qopts[@]}" - "$WORK/guest-cmd.sh" || grc=$?
   T_GUEST=$(awk -v a="$T_GUEST" -v b="$(secs "$t")" 'BEGIN{printf "%.1f", a+b}')
@@ -137,11 +162,15 @@ boot_guest() {
 }
 
 if [ "$BOOT_ONLY" = 1 ]; then
-  boot_guest "$RESULTS/console-standard.log" ""
+  boot_guest "$RESULTS/console-standard.log" "" "$BOOT_LAYERS"
 else
-  [ ${#STANDARD[@]} -eq 0 ] || boot_guest "$RESULTS/console-standard.log" "" "${STANDARD[@]}"
+  for ls in ${GROUPS_ORDER[@]+"${GROUPS_ORDER[@]}"}; do
+    lname=${ls// /-}
+    # shellcheck disable=SC2086 # case names
+    boot_guest "$RESULTS/console-${lname:-standard}.log" "" "$ls" ${GROUP_CASES[+$ls]}
+  done
   for c in ${BARE[@]+"${BARE[@]}"}; do
-    boot_guest "$RESULTS/console-$c.log" "rg.modules=0 rg.configfs=0 rg.boot=bare" "$c"
+    boot_guest "$RESULTS/console-$c.log" "rg.modules=0 rg.configfs=0 rg.boot=bare" "${CASE_LAYERS[$c]}" "$c"
   done
 fi
 grc=$LAST_GRC
