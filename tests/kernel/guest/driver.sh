@@ -24,6 +24,14 @@
 #                                default $RG_CASE_TIMEOUT or 180
 #   # boot: bare                 run in a guest of its own in which no module is
 #                                loaded and configfs is not mounted (run-suite.sh)
+#   # layers: ha pacemaker       image layers the case needs (run-suite.sh boots such
+#                                cases in a guest with those layers and more memory);
+#                                a case whose layer this guest lacks is FAIL
+#
+# Module-wide values (o2hb's dead_threshold and mode, hb_ctl_path, the stack file) and
+# the list of loaded modules are recorded when the guest starts ($KT_STATE0); the
+# teardown puts back whatever a case changed, and a value that stays changed is
+# "not clean" (lib.sh, module_wide_*).
 set -u   # not -e: the driver must outlive anything a case or a teardown does
 KT=/kt
 # shellcheck source=SCRIPTDIR/../lib.sh
@@ -34,16 +42,20 @@ DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
 mkdir -p "$WORKROOT"
 SUITE_T0=$(now)
 
-# what a case may change in /etc, saved once to be put back after each case
+# what a case may change in /etc, saved once to be put back after each case (the
+# user stack's configuration only where the ha layer brought it)
 SAVE=$WORKROOT/.etc
+ETC_SAVED=
 mkdir -p "$SAVE"
-cp -a /etc/ocfs2 "$SAVE/ocfs2"
-cp -a /etc/default "$SAVE/default"
+for _e in ocfs2 default corosync dlm; do
+  [ -d "/etc/$_e" ] || continue
+  cp -a "/etc/$_e" "$SAVE/$_e" && ETC_SAVED="$ETC_SAVED $_e"
+done
 HOST0=$(hostname)
 restore_etc() {
-  rm -rf /etc/ocfs2 /etc/default
-  cp -a "$SAVE/ocfs2" /etc/ocfs2
-  cp -a "$SAVE/default" /etc/default
+  for _e in $ETC_SAVED; do
+    rm -rf "/etc/$_e"; cp -a "$SAVE/$_e" "/etc/$_e"
+  done
   [ "$(hostname)" = "$HOST0" ] || hostname "$HOST0"
 }
 
@@ -70,6 +82,16 @@ for _b in "$RS_SBIN"/*; do
   _libs=$(/lib64/ld-linux-x86-64.so.2 --list "$_b" 2>&1 | grep -E 'not found|version .* not found' || true)
   if [ -n "$_libs" ]; then echo "ours: $_b: CANNOT LOAD: $_libs"; else echo "ours: $_b"; fi
 done
+# module-wide values as the guest started; a bare boot starts with nothing loaded, but
+# the state every case is brought back to has /init's modules loaded
+export KT_STATE0=$WORKROOT/.state0
+module_wide_record "$KT_STATE0"
+if [ "${RG_BOOT:-}" = bare ]; then
+  for _m in $(cat /etc/rg-modules); do _m=${_m##*/}; _m=${_m%%.ko*}; echo "$_m" | tr - _; done |
+    sort -u - "$KT_STATE0.modules" > "$KT_STATE0.m" && mv "$KT_STATE0.m" "$KT_STATE0.modules"
+fi
+echo "module-wide at start: $(tr '\n' ' ' < "$KT_STATE0")"
+echo "layers: ${RG_LAYERS:-none}"
 dmesg -c > /dev/null   # boot messages are not any case's
 
 PASS=0 FAIL=0 SKIP=0
@@ -92,6 +114,11 @@ run_case() {
   fi
   if [ -z "$result" ] && [ ! -f "$f" ]; then
     result=FAIL reason="no such case file $f"
+  fi
+  if [ -z "$result" ]; then
+    for _l in $(case_header layers "$f"); do
+      have_layer "$_l" || result=FAIL reason="needs the image layer $_l, which this guest was booted without"
+    done
   fi
   if [ -z "$result" ]; then
     missing=$(missing_bins "$f")
