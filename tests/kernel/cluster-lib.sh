@@ -81,3 +81,20 @@ barrier() {
 o2net_connected() {
   grep -qw "$1" /sys/kernel/debug/o2net/connected_nodes 2>/dev/null
 }
+
+# cluster_user_stack_up CLUSTER: the user stack on both nodes (run-cluster.sh --stack
+# pcmk; lib.sh's user_stack_up with both nodes): corosync with knet over eth0, node1
+# nodeid 1 and node2 nodeid 2 (the OCFS2 node numbers on this stack), two_node; each
+# waits until corosync is quorate (wait_for_all: both have been seen), the two meet,
+# start dlm_controld, wait for the DLM to be ready, and meet again.
+US_NODEID=$((NODE_NUM + 1))
+US_PEER_NODEID=$((PEER_NUM + 1))
+cluster_user_stack_up() {
+  barrier "user-stack-conf:$1"
+  corosync_start "$1" node1:1:10.77.0.1 node2:2:10.77.0.2
+  us_wait "${KT_US_TIMEOUT:-180}" "corosync quorate with $PEER" corosync_quorate
+  barrier user-stack-quorate
+  dlm_start
+  us_wait "${KT_US_TIMEOUT:-180}" "dlm ready" dlm_ready
+  barrier user-stack-ready
+}

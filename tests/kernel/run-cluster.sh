@@ -12,7 +12,15 @@
 #   --build          cargo build --release --workspace --bins first (default)
 #   --no-build       use what is already in the cargo target dir
 #   --bin-dir DIR    take our binaries from DIR instead (implies --no-build)
-#   --cases-dir DIR  where the cases are (default: cluster/ beside this script)
+#   --cases-dir DIR  where the cases are (default: cluster/ beside this script;
+#                    cluster-pcmk/ with --stack pcmk)
+#   --stack STACK    o2cb (default): the guests boot bare, the cases bring up the
+#                    classic stack; pcmk: the guests get the ha image layer (corosync,
+#                    dlm_controld) and 512 MiB, and the cases run the user stack
+#                    (cluster-lib.sh: cluster_user_stack_up)
+#   --c-tools        keep the C tools at /sbin (default with --stack pcmk: our
+#                    mount.ocfs2 does not handle pcmk volumes yet)
+#   --ours           install ours over the C tools at /sbin (default with o2cb)
 #   --case-timeout S default per-case timeout in the guests (default 180)
 #   --timeout S      wall-clock limit of each guest (default: computed from the
 #                    cases' timeouts)
@@ -42,8 +50,9 @@ REPO="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=host-lib.sh
 . "$HERE/host-lib.sh"
 T_START=$(date +%s.%N)
-BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cluster" CASE_TIMEOUT=180 TIMEOUT='' QUIET=0
-RESULTS="$HERE/results/cluster"
+BUILD=1 BIN_DIR='' CASES_DIR='' CASE_TIMEOUT=180 TIMEOUT='' QUIET=0 STACK=o2cb
+INSTALL_OURS=''
+RESULTS=''
 ARGS=()
 usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -52,6 +61,9 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
     --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
+    --stack) STACK="$2"; shift 2 ;;
+    --c-tools) INSTALL_OURS=0; shift ;;
+    --ours) INSTALL_OURS=1; shift ;;
     --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --quiet) QUIET=1; shift ;;
@@ -62,9 +74,23 @@ while [ $# -gt 0 ]; do
   esac
 done
 log() { echo "[run-cluster] $*" >&2; }
+case $STACK in
+  o2cb) STACK_LAYERS=''
+        : "${CASES_DIR:=$HERE/cluster}" "${RESULTS:=$HERE/results/cluster}" "${INSTALL_OURS:=1}" ;;
+  pcmk) STACK_LAYERS=ha
+        : "${CASES_DIR:=$HERE/cluster-pcmk}" "${RESULTS:=$HERE/results/cluster-pcmk}" "${INSTALL_OURS:=0}" ;;
+  *) echo "run-cluster.sh: --stack is o2cb or pcmk, not '$STACK'" >&2; usage ;;
+esac
 
 # ------------------------------------------------------------ the cases
 collect_cases run-cluster.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
+# both guests get the stack's image layers and those the cases' headers name
+# shellcheck disable=SC2046 # a word list
+NEED_LAYERS=$(layer_stack $STACK_LAYERS $(for c in "${CASES[@]}"; do case_layers "${CASE_FILE[$c]}"; done)) || exit 2
+# shellcheck disable=SC2086 # a word list
+MEM=$(layer_mem 384M $NEED_LAYERS)
+LAYER_ARGS=()
+for l in $NEED_LAYERS; do LAYER_ARGS+=(--layer "$l"); done
 
 # ------------------------------------------------------------ image, binaries
 prepare "$HERE" "$REPO" run-cluster
@@ -119,16 +145,17 @@ boot_node() {
   local n=$1 net=$2 q=()
   [ "$QUIET" = 0 ] && [ "$n" = 1 ] || q=(--quiet)
   ( rc=0
-    "$HERE/run-guest.sh" --no-setup --quiet-kernel --mem 384M --smp 1 \
+    "$HERE/run-guest.sh" --no-setup --quiet-kernel --mem "$MEM" --smp 1 ${LAYER_ARGS[@]+"${LAYER_ARGS[@]}"} \
       --hostname "node$n" --net "$net" --mac "52:54:00:77:00:0$n" "${DISK_ARGS[@]}" --timeout "$LIMIT" \
       --log "$RESULTS/console-node$n.log" --overlay "$OV" ${q[@]+"${q[@]}"} \
       --append "rg.modules=0 rg.configfs=0" --env "CASE_TIMEOUT=$CASE_TIMEOUT" \
+      --env "STACK=$STACK" --env "INSTALL_OURS=$INSTALL_OURS" \
       - "$WORK/guest-cmd.sh" 2> "$WORK/run-guest$n.err" || rc=$?
     echo "$rc" > "$WORK/rc$n" ) &
   PIDS+=($!)
 }
 
-log "cases: ${CASES[*]}; network 127.0.0.1:$PORT; each guest limited to ${LIMIT}s"
+log "stack $STACK${NEED_LAYERS:+, layers $NEED_LAYERS}, $MEM per guest; cases: ${CASES[*]}; network 127.0.0.1:$PORT; each guest limited to ${LIMIT}s"
 t=$(date +%s.%N)
 boot_node 1 "socket,id=n0,listen=127.0.0.1:$PORT"
 # node2's QEMU connects at start-up: node1's must be listening first
@@ -181,7 +208,7 @@ done
 {
   for n in 1 2; do
     echo "node$n:"
-    grep -E 'kmsg: .*(o2net|o2hb|o2dlm|ocfs2: (Mounting|Unmounting)|o2cb: )' "$WORK/console$n.txt" |
+    grep -E 'kmsg: .*(o2net|o2hb|o2dlm|ocfs2: (Mounting|Unmounting)|o2cb: |dlm: )' "$WORK/console$n.txt" |
       sed 's/^ *kmsg: /  /' || echo "  (nothing)"
   done
 } > "$RESULTS/cluster-events.txt"
@@ -212,7 +239,7 @@ ok=1
   done
   echo "kernel events: $RESULTS/cluster-events.txt"
   sed 's/^/  /' "$RESULTS/cluster-events.txt"
-  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}"
+  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}; $( [ "$INSTALL_OURS" = 1 ] && echo "installed at /sbin" || echo "at /opt/rs/sbin, the C tools at /sbin")"
   echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, two guests ${T_GUESTS}s, total $(secs "$T_START")s wall"
   echo "logs: $RESULTS/console-node{1,2}.log, $RESULTS/cases/"
 } | tee "$RESULTS/summary.txt"

@@ -49,11 +49,16 @@ grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kern
 # ---------------------------------------------------------------- our tools
 # Swapped in for the C ones, as an admin would install them: the kernel's
 # umount helper (hb_ctl_path) is /sbin/ocfs2_hb_ctl, `mount -t ocfs2` runs
-# /sbin/mount.ocfs2.
-for _b in "$RS_SBIN"/*; do
-  [ -e "$_b" ] || { echo "ours: none in $RS_SBIN"; break; }
-  cp "$_b" "/sbin/${_b##*/}" && echo "ours: /sbin/${_b##*/}"
-done
+# /sbin/mount.ocfs2.  Not with RG_INSTALL_OURS=0 (run-cluster.sh --c-tools, the
+# default on the pcmk stack): then the C tools stay there and ours are at $RS_SBIN.
+if [ "${RG_INSTALL_OURS:-1}" = 1 ]; then
+  for _b in "$RS_SBIN"/*; do
+    [ -e "$_b" ] || { echo "ours: none in $RS_SBIN"; break; }
+    cp "$_b" "/sbin/${_b##*/}" && echo "ours: /sbin/${_b##*/}"
+  done
+else
+  echo "ours: not installed; the C tools at /sbin (stack ${RG_STACK:-o2cb})"
+fi
 
 # ---------------------------------------------------------------- meet
 # node2 boots a little later; the first meeting waits long for it
