@@ -5,6 +5,34 @@
 # run-cluster.sh (two guests): where our binaries are, and staging them into a
 # guest overlay under their installed names.
 
+# help_text: the runner's header comment (from its third line to the first line that is
+# not a comment) is its help; usage prints it and exits 2
+help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+usage() { help_text >&2; exit 2; }
+
+# runner_option ARG [VALUE]: the options every runner takes: --build, --no-build,
+# --bin-dir DIR, --cases-dir DIR, --case-timeout S, --timeout S, --quiet, --results DIR
+# (they set BUILD, BIN_DIR, CASES_DIR, CASE_TIMEOUT, TIMEOUT, QUIET, RESULTS); sets
+# RUNNER_SHIFT to the number of words used, 0 for any other word
+runner_option() {
+  RUNNER_SHIFT=2
+  case "$1" in
+    --build) BUILD=1; RUNNER_SHIFT=1 ;;
+    --no-build) BUILD=0; RUNNER_SHIFT=1 ;;
+    --quiet) QUIET=1; RUNNER_SHIFT=1 ;;
+    --bin-dir|--cases-dir|--case-timeout|--timeout|--results)
+      [ $# -ge 2 ] || { echo "$1 needs a value" >&2; exit 2; }
+      case "$1" in
+        --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0 ;;
+        --cases-dir) CASES_DIR="$(realpath "$2")" ;;
+        --case-timeout) CASE_TIMEOUT="$2" ;;
+        --timeout) TIMEOUT="$2" ;;
+        --results) RESULTS="$(realpath -m "$2")" ;;
+      esac ;;
+    *) RUNNER_SHIFT=0 ;;
+  esac
+}
+
 # cargo name -> installed name (DESIGN.md §1: cargo forbids '.' in names)
 OURS_BINS="o2cb:o2cb o2cb_ctl:o2cb_ctl o2cb_init:o2cb.init ocfs2_hb_ctl:ocfs2_hb_ctl
       mount_ocfs2:mount.ocfs2 mounted_ocfs2:mounted.ocfs2"
@@ -143,4 +171,63 @@ prepare() {
     T_BUILD=$(secs "$t")
   fi
   [ -n "${BIN_DIR:-}" ] || BIN_DIR=$(default_bin_dir "$repo")
+}
+
+# shared_disks DIR N: N raw images of 256 MiB in DIR (a file system with O_DIRECT: QEMU's
+# cache=none needs it; tmpfs may not have it), as run-guest.sh arguments in DISK_ARGS.
+# Written out in full, not sparse: with two guests doing O_DIRECT I/O to the same image,
+# blocks allocated under them add a race the tests are not about.
+shared_disks() {
+  local i
+  DISK_ARGS=()
+  for i in $(seq 1 "$2"); do
+    head -c 256M /dev/zero > "$1/shared$i.img"
+    DISK_ARGS+=(--disk "$1/shared$i.img:shared")
+  done
+}
+
+# split_case_logs CONSOLE DIR [SUFFIX]: each case's part of a guest's console (from
+# "=== CASE-BEGIN NAME" to its "CASE NAME: ..." line) into DIR/NAME[SUFFIX].log
+split_case_logs() {
+  awk -v dir="$2" -v sfx="${3:-}" '
+    /^=== CASE-BEGIN / { f = dir "/" $3 sfx ".log" }
+    f { print > f }
+    /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$1"
+}
+
+# case_line CONSOLE CASE RC LIMIT: the case's result line in a guest's console, or a
+# "CASE NAME: FAIL (no result)" line saying why there is none (RC: the guest's exit
+# status as run-guest.sh reports it; LIMIT: its wall-clock limit)
+case_line() {
+  local line why
+  line=$(grep -m1 -E "^CASE ${2//./\\.}: (PASS|FAIL|SKIP)" "$1" || true)
+  if [ -z "$line" ]; then
+    why="the guest ended before it (status $3)"
+    [ "$3" = 124 ] && why="the guest was killed at the ${4}s limit"
+    [ "$3" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
+    line="CASE $2: FAIL (no result) -- $why"
+  fi
+  echo "$line"
+}
+
+# count_result LINE CASE: count a result line in pass, fail or skip
+count_result() {
+  case "$1" in
+    "CASE $2: PASS"*) pass=$((pass + 1)) ;;
+    "CASE $2: SKIP"*) skip=$((skip + 1)) ;;
+    *) fail=$((fail + 1)) ;;
+  esac
+}
+
+# show_failed_logs SUMMARY DIR PREFIX SUFFIX N: the last N lines of the log of every case
+# SUMMARY lists as failed ("PREFIX CASE: FAIL ..." lines; its log DIR/CASE+SUFFIX.log)
+show_failed_logs() {
+  local c f
+  for c in ${CASES[@]+"${CASES[@]}"}; do
+    f="$2/$c$4.log"
+    if grep -q "^$3${c//./\\.}: FAIL" "$1" && [ -s "$f" ]; then
+      echo; echo "---------- $c${4:+ on ${4#.}} (last $5 lines of $f)"
+      tail -n "$5" "$f" | tr -d '\r'
+    fi
+  done
 }

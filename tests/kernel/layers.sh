@@ -43,7 +43,8 @@ declare -A LAYER_PKGS=(
         libpacemaker1 libpe-rules26 libpe-status28 libstonithd26 libxml2 libxslt1.1 libicu72
         libgnutls30 libpam0g libncurses6 libpils2 libltdl7 libdbus-1-3 libstdc++6
         libaudit1 libaudit-common libcap-ng0 libbz2-1.0 libgmp10 libnettle8 libhogweed6
-        libidn2-0 libp11-kit0 libtasn1-6 libunistring2 libplumb2 libffi8 zlib1g"
+        libidn2-0 libp11-kit0 libtasn1-6 libunistring2 libplumb2 libffi8 zlib1g
+        psmisc util-linux dlm-controld"
 )
 # layer -> what of the packages goes in (files or whole directories, relative to /);
 # the shared libraries they need are added by the closure
@@ -56,8 +57,12 @@ declare -A LAYER_FILES=(
         usr/sbin/crm_error usr/sbin/crm_mon usr/sbin/crm_node usr/sbin/crm_resource
         usr/sbin/crm_rule usr/sbin/crm_shadow usr/sbin/crm_simulate usr/sbin/crm_ticket
         usr/sbin/crm_verify usr/sbin/crmadmin usr/sbin/iso8601 usr/sbin/stonith_admin
-        usr/sbin/crm_failcount usr/sbin/crm_master usr/sbin/crm_standby"
+        usr/sbin/crm_failcount usr/sbin/crm_master usr/sbin/crm_standby
+        bin/fuser sbin/fsck usr/sbin/dlm_stonith"
 )
+# (ocf:heartbeat:Filesystem refuses to run without fuser and fsck, which busybox lacks;
+# dlm_controld's default fencing is "fence_all dlm_stonith", a helper that asks
+# Pacemaker's fencer and links its libraries, so it belongs here, not in ha)
 
 # layer_hash NAME: the layer's recipe (this file, its guest hook, its debs, the base and
 # the layers below), so that a change to any of them rebuilds it
@@ -70,9 +75,13 @@ layer_hash() {
 }
 
 # build_layer NAME: cache/NAME.cpio.gz (and the tree cache/layer-NAME), unless up to date
+# (or already seen to in this run)
+declare -A LAYER_DONE=()
 build_layer() {
   local name=$1 below b p f missing=() debs stage tree hash libs elfs allowed lp
   [ -n "${LAYER_PKGS[$name]+x}" ] || die "no such layer '$name' (known: ${!LAYER_PKGS[*]})"
+  [ -z "${LAYER_DONE[$name]:-}" ] || return 0
+  LAYER_DONE[$name]=1
   [ -f "$HERE/guest/layers/$name.sh" ] || die "layer $name: no guest/layers/$name.sh"
   below=${LAYER_BELOW[$name]}
   for b in $below; do build_layer "$b"; done

@@ -67,14 +67,29 @@ timed() {
   echo "TIME $_tl: $(elapsed "$_t0")s"
   return $_trc
 }
-# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds, for SECONDS of
+# wall time at most (a deadline, not a count: a slow CMD, e.g. crm_mon under TCG, must
+# not stretch the wait), then once more
 wait_until() {
-  _n=$(($1 * 5)); shift
-  while [ "$_n" -gt 0 ]; do
+  _wdl=$(($(date +%s) + $1)); shift
+  while [ "$(date +%s)" -lt "$_wdl" ]; do
     "$@" && return 0
-    sleep 0.2; _n=$((_n - 1))
+    sleep 0.2
   done
   "$@"
+}
+
+# wait_or_fail SECONDS WHAT SHOW CMD...: wait_until CMD; print "TIME WHAT: N.NNs"; on
+# time-out run SHOW (a command that shows why: logs, state) and fail the case
+wait_or_fail() {
+  _wft=$1 _wfw=$2 _wfs=$3; shift 3
+  _wf0=$(now)
+  if wait_until "$_wft" "$@"; then
+    echo "TIME $_wfw: $(elapsed "$_wf0")s"
+    return 0
+  fi
+  $_wfs
+  fail "$_wfw: not after ${_wft}s"
 }
 
 # ------------------------------------------------------------------ cluster.conf
@@ -341,6 +356,51 @@ run_isolated() {
   rm -rf "$_wd"
 }
 
+# driver_setup DEFAULT_TIMEOUT [PRELUDE]: what every driver sets up first: WORKROOT (the
+# cases' scratch root, made here), DEFAULT_TIMEOUT ($RG_CASE_TIMEOUT, else the one
+# given), SUITE_T0 (now); a PRELUDE file (cluster-lib.sh, ...) is exported for the cases
+# to source after lib.sh, with NODE
+driver_setup() {
+  WORKROOT=/tmp/kt
+  DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-$1}
+  mkdir -p "$WORKROOT"
+  SUITE_T0=$(now)
+  [ -z "${2:-}" ] || export KT_PRELUDE="$2" NODE
+}
+
+# report_case NAME RESULT REASON T0 WORKROOT: print the case's result line
+#   CASE NAME: RESULT (N.NNs)[ -- REASON]
+# (T0: when it began), record it in WORKROOT/results and count it in PASS, FAIL, SKIP
+report_case() {
+  _rcl="CASE $1: $2 ($(elapsed "$4")s)${3:+ -- $3}"
+  echo "$_rcl"
+  echo "$_rcl" >> "$5/results"
+  case $2 in
+    PASS) PASS=$((PASS + 1)) ;;
+    SKIP) SKIP=$((SKIP + 1)) ;;
+    *) FAIL=$((FAIL + 1)) ;;
+  esac
+}
+# suite_summary TITLE WORKROOT T0: every result again, then
+#   SUITE-SUMMARY pass=N fail=N skip=N time=N.Ns
+# true when no case failed
+suite_summary() {
+  echo
+  echo "=== SUITE RESULTS$1"
+  cat "$2/results" 2>/dev/null
+  echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$3")s"
+  [ "$FAIL" = 0 ]
+}
+
+# guest_net_up IP: the two-guest network (a virtio NIC on QEMU's socket network):
+# eth0 up with IP/24, node1 and node2 named in /etc/hosts
+guest_net_up() {
+  modprobe virtio_net 2>&1 || echo "driver: modprobe virtio_net failed"
+  wait_until 10 test -e /sys/class/net/eth0 || echo "driver: no eth0"
+  ip link set eth0 up && ip addr add "$1/24" dev eth0 || echo "driver: cannot configure eth0"
+  printf '%s node1\n%s node2\n' 10.77.0.1 10.77.0.2 >> /etc/hosts
+}
+
 # kernel_messages NAME WORKROOT: print the kernel messages since the last call
 # (dmesg -c) as "  kmsg: ..." lines; an oops or warning turns KT_RESULT into
 # FAIL even if the case itself did not notice
@@ -368,6 +428,12 @@ US_RUN=/run/kt-userstack            # pid files, the stack value before, logs
 HA_DAEMONS="corosync dlm_controld"
 PCMK_DAEMONS="pacemakerd pacemaker-controld pacemaker-schedulerd pacemaker-execd
   pacemaker-attrd pacemaker-fenced pacemaker-based"
+# util-linux's mount (the ha layer).  A bare `mount` in a busybox ash script runs
+# busybox's own applet even when util-linux's comes first on PATH (so do modprobe and
+# umount), and busybox's mount calls the mount.ocfs2 helper only after a raw mount(2)
+# without the helper's options failed: name util-linux's by its path, as a real
+# system's `mount -t ocfs2` would run it.
+UL_MOUNT=/bin/mount
 # corosync's token timeout (ms): generous, TCG is slow and two guests share two cores
 : "${KT_COROSYNC_TOKEN:=10000}"
 # dlm_controld's options for the harness without Pacemaker: no fencing (nothing could
@@ -413,15 +479,9 @@ us_start() {
   echo $! > "$US_RUN/$_usn.pid"
 }
 # us_wait SECONDS WHAT CMD...: wait for CMD; on time-out show the daemons' logs and fail
-us_wait() {
-  _uwt=$1 _uww=$2; shift 2
-  _uw0=$(now)
-  if wait_until "$_uwt" "$@"; then
-    echo "TIME $_uww: $(elapsed "$_uw0")s"
-    return 0
-  fi
+us_wait() { _uwt=$1 _uww=$2; shift 2; wait_or_fail "$_uwt" "$_uww" us_logs "$@"; }
+us_logs() {
   for _l in "$US_RUN"/*.log; do [ -f "$_l" ] && { echo "--- $_l"; tail -n 30 "$_l"; }; done
-  fail "$_uww: not after ${_uwt}s"
 }
 
 # corosync_start CLUSTER NAME:NODEID:ADDR...: write /etc/corosync/corosync.conf and start
@@ -458,6 +518,22 @@ user_stack_up() {
   us_wait "${KT_US_TIMEOUT:-120}" "corosync quorate" corosync_quorate
   dlm_start
   us_wait "${KT_US_TIMEOUT:-120}" "dlm ready" dlm_ready
+}
+
+# mem_report LABEL: one line "MEM LABEL: N MiB used of N MiB; rss corosync N MiB, ..."
+# (used: MemTotal - MemAvailable; the resident memory of the cluster daemons running,
+# Pacemaker's six daemons and pacemakerd summed as pacemaker)
+mem_report() {
+  _mr=''
+  for _d in corosync dlm_controld pacemaker; do
+    case $_d in pacemaker) _dn=$PCMK_DAEMONS ;; *) _dn=$_d ;; esac
+    # shellcheck disable=SC2086 # names
+    _kb=$(for _p in $(pidof $_dn); do cat "/proc/$_p/status"; done 2>/dev/null |
+          awk '/^VmRSS:/ {s += $2} END {print s + 0}')
+    [ "$_kb" -gt 0 ] && _mr="$_mr, $_d $((_kb / 1024)) MiB"
+  done
+  awk -v l="$1" -v r="${_mr#, }" '/^MemTotal:/ {t = $2} /^MemAvailable:/ {a = $2}
+    END {printf "MEM %s: %d MiB used of %d MiB%s\n", l, (t - a) / 1024, t / 1024, (r == "" ? "" : "; rss " r)}' /proc/meminfo
 }
 
 # user_stack_down: stop dlm_controld, then corosync; no lockspace, no DLM configfs

@@ -43,7 +43,6 @@
 #   cluster-tests: N passed, N failed, N skipped
 set -euo pipefail
 
-help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -54,20 +53,13 @@ BUILD=1 BIN_DIR='' CASES_DIR='' CASE_TIMEOUT=180 TIMEOUT='' QUIET=0 STACK=o2cb
 INSTALL_OURS=''
 RESULTS=''
 ARGS=()
-usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
+  runner_option "$@"
+  if [ "$RUNNER_SHIFT" -gt 0 ]; then shift "$RUNNER_SHIFT"; continue; fi
   case "$1" in
-    --build) BUILD=1; shift ;;
-    --no-build) BUILD=0; shift ;;
-    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
-    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
     --stack) STACK="$2"; shift 2 ;;
     --c-tools) INSTALL_OURS=0; shift ;;
     --ours) INSTALL_OURS=1; shift ;;
-    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
-    --timeout) TIMEOUT="$2"; shift 2 ;;
-    --quiet) QUIET=1; shift ;;
-    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "run-cluster.sh: unknown option $1" >&2; usage ;;
     *) ARGS+=("$1"); shift ;;
@@ -119,15 +111,7 @@ done
 LIMIT=${TIMEOUT:-$((300 + sum))}   # boot, waiting for the other guest, the cases
 echo 'exec /bin/sh /kt/cluster-driver.sh' > "$WORK/guest-cmd.sh"
 
-# shared disks in the work dir (a file system with O_DIRECT: QEMU's cache=none
-# needs it; tmpfs may not have it).  Written out in full, not sparse: with two
-# guests doing O_DIRECT I/O to the same image, blocks allocated under them add
-# a race the test is not about.
-DISK_ARGS=()
-for i in 1 2 3; do
-  head -c 256M /dev/zero > "$WORK/shared$i.img"
-  DISK_ARGS+=(--disk "$WORK/shared$i.img:shared")
-done
+shared_disks "$WORK" 3
 
 # a free TCP port on the host's loopback for the guests' network
 port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
@@ -178,22 +162,12 @@ pass=0 fail=0 skip=0
 : > "$WORK/summary"
 for n in 1 2; do
   tr -d '\r' < "$RESULTS/console-node$n.log" > "$WORK/console$n.txt"
-  awk -v dir="$RESULTS/cases" -v node="node$n" '
-    /^=== CASE-BEGIN / { f = dir "/" $3 "." node ".log" }
-    f { print > f }
-    /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console$n.txt"
+  split_case_logs "$WORK/console$n.txt" "$RESULTS/cases" ".node$n"
 done
 for c in "${CASES[@]}"; do
   res=''
   for n in 1 2; do
-    line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console$n.txt" || true)
-    rc=$(cat "$WORK/rc$n")
-    if [ -z "$line" ]; then
-      why="the guest ended before it (status $rc)"
-      [ "$rc" = 124 ] && why="the guest was killed at the ${LIMIT}s limit"
-      [ "$rc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
-      line="CASE $c: FAIL (no result) -- $why"
-    fi
+    line=$(case_line "$WORK/console$n.txt" "$c" "$(cat "$WORK/rc$n")" "$LIMIT")
     echo "node$n ${line#CASE }" >> "$WORK/summary"
     case "$line" in
       "CASE $c: PASS"*) res=${res:-PASS} ;;
@@ -214,14 +188,7 @@ done
 } > "$RESULTS/cluster-events.txt"
 
 if [ "$QUIET" = 1 ] || [ "$fail" != 0 ]; then
-  for c in "${CASES[@]}"; do
-    for n in 1 2; do
-      if grep -q "^node$n $c: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.node$n.log" ]; then
-        echo; echo "---------- $c on node$n (last 60 lines of $RESULTS/cases/$c.node$n.log)"
-        tail -n 60 "$RESULTS/cases/$c.node$n.log"
-      fi
-    done
-  done
+  for n in 1 2; do show_failed_logs "$WORK/summary" "$RESULTS/cases" "node$n " ".node$n" 60; done
 fi
 
 ok=1

@@ -30,36 +30,27 @@
 #   kernel-tests: N passed, N failed, N skipped
 set -euo pipefail
 
-# the header comment above is the help text
-help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=host-lib.sh
+. "$HERE/host-lib.sh"
 T_START=$(date +%s.%N)
 BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cases" BOOT_ONLY=0 CASE_TIMEOUT=180
 TIMEOUT='' QUIET=0 RESULTS="$HERE/results"
 ARGS=() EXTRA_LAYERS=()
-usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
+  runner_option "$@"
+  if [ "$RUNNER_SHIFT" -gt 0 ]; then shift "$RUNNER_SHIFT"; continue; fi
   case "$1" in
-    --build) BUILD=1; shift ;;
-    --no-build) BUILD=0; shift ;;
-    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
-    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
     --boot-only) BOOT_ONLY=1; shift ;;
     --layer) EXTRA_LAYERS+=("$2"); shift 2 ;;
-    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
-    --timeout) TIMEOUT="$2"; shift 2 ;;
-    --quiet) QUIET=1; shift ;;
-    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "run-suite.sh: unknown option $1" >&2; usage ;;
     *) ARGS+=("$1"); shift ;;
   esac
 done
 
-# shellcheck source=host-lib.sh
-. "$HERE/host-lib.sh"
 log() { echo "[run-suite] $*" >&2; }
 
 # ------------------------------------------------------------ the cases
@@ -177,27 +168,14 @@ grc=$LAST_GRC
 
 # ------------------------------------------------------------ results
 # each case's part of the console, for reading one failure at a time
-awk -v dir="$RESULTS/cases" '
-  /^=== CASE-BEGIN / { f = dir "/" $3 ".log" }
-  f { print > f }
-  /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console.txt"
+split_case_logs "$WORK/console.txt" "$RESULTS/cases"
 
 pass=0 fail=0 skip=0
 : > "$WORK/summary"
 for c in ${CASES[@]+"${CASES[@]}"}; do
-  line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console.txt" || true)
-  if [ -z "$line" ]; then
-    why="the guest ended before it (status $grc)"
-    [ "$grc" = 124 ] && why="the guest was killed at the ${TIMEOUT}s limit"
-    [ "$grc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
-    line="CASE $c: FAIL (no result) -- $why"
-  fi
+  line=$(case_line "$WORK/console.txt" "$c" "$grc" "$TIMEOUT")
   echo "$line" >> "$WORK/summary"
-  case "$line" in
-    "CASE $c: PASS"*) pass=$((pass + 1)) ;;
-    "CASE $c: SKIP"*) skip=$((skip + 1)) ;;
-    *) fail=$((fail + 1)) ;;
-  esac
+  count_result "$line" "$c"
 done
 panic=$(grep -m1 -E 'Kernel panic|kernel BUG at|BUG: soft lockup' "$WORK/console.txt" || true)
 boot=$(sed -n 's/^RG-READY uptime=\([0-9.]*\)s.*/\1/p' "$WORK/console.txt" | head -1)
@@ -207,12 +185,7 @@ guest_ok=$GUESTS_OK
 
 # with --quiet nothing of the console was shown: show what explains a failure
 if [ "$QUIET" = 1 ]; then
-  for c in ${CASES[@]+"${CASES[@]}"}; do
-    if grep -q "^CASE ${c//./\\.}: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.log" ]; then
-      echo; echo "---------- $c (last 80 lines of $RESULTS/cases/$c.log)"
-      tail -n 80 "$RESULTS/cases/$c.log" | tr -d '\r'
-    fi
-  done
+  show_failed_logs "$WORK/summary" "$RESULTS/cases" "CASE " "" 80
   if [ "$grc" -gt 1 ]; then
     echo; echo "---------- end of the console ($CONSOLE)"
     tail -n 40 "$WORK/console.txt"

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # c-pcmk-mount: the user stack with the C tools alone.  A one-node corosync cluster with
-# dlm_controld (user_stack_up); mkfs.ocfs2 --cluster-stack=pcmk; `mount -t ocfs2` (util-
-# linux, so the C mount.ocfs2 helper, with no control daemon) mounts it on the pcmk stack:
+# dlm_controld (user_stack_up); mkfs.ocfs2 --cluster-stack=pcmk; util-linux's `mount -t
+# ocfs2` runs the C mount.ocfs2 helper (no control daemon), which mounts it on the pcmk stack:
 # the mount line says so, the DLM has a lockspace named by the volume's UUID, no o2cb
 # cluster or heartbeat exists; a file is written and read back; umount leaves no
 # lockspace.  Then the ways the mount fails: mkfs refuses a cluster name other than the
@@ -31,6 +31,7 @@ mount_fails() {
 step "the user stack: corosync + dlm_controld, one node"
 [ "$(cat "$STACK_FILE")" = o2cb ] || fail "the stack file reads $(cat "$STACK_FILE") at start"
 timed user-stack-up user_stack_up "$C"
+mem_report "user stack up"
 corosync-quorumtool -s
 dlm_tool status
 [ "$(cat "$DLM_CFS/cluster/cluster_name")" = "$C" ] ||
@@ -48,7 +49,11 @@ assert_contains stats.txt "Cluster name: $C"
 
 step "mount -t ocfs2 (util-linux mount, the C mount.ocfs2 helper)"
 mkdir -p "$MNT"
-timed mount run mount -t ocfs2 /dev/vda "$MNT"
+dmesg -c > /dev/null
+timed mount run "$UL_MOUNT" -t ocfs2 /dev/vda "$MNT"
+# the helper ran first: no raw mount(2) without its cluster_stack= option was tried
+dmesg > kmsg-mount.txt
+! grep -q 'cluster stack passed to mount' kmsg-mount.txt || fail "a mount(2) without the helper came first"
 line=$(grep " $MNT ocfs2 " /proc/mounts) || fail "$MNT is not mounted"
 say "$line"
 case $line in *cluster_stack=pcmk*) ;; *) fail "not mounted on the pcmk stack: $line" ;; esac

@@ -15,6 +15,7 @@ mkdir -p "$MNT"
 
 step "the user stack on both nodes"
 timed user-stack-up cluster_user_stack_up "$C"
+mem_report "user stack up on $NODE"
 corosync-quorumtool -l | tee members.txt
 assert_contains members.txt "^ +1 +1 node1"
 assert_contains members.txt "^ +2 +1 node2"
@@ -28,9 +29,9 @@ UUID=$("$(cbin tunefs.ocfs2)" -Q '%U\n' /dev/vda)
 say "UUID=$UUID"
 
 step "mount (node1 first, then node2)"
-on node1 timed mount run mount -t ocfs2 /dev/vda "$MNT"
+on node1 timed mount run "$UL_MOUNT" -t ocfs2 /dev/vda "$MNT"
 barrier node1-mounted
-on node2 timed mount run mount -t ocfs2 /dev/vda "$MNT"
+on node2 timed mount run "$UL_MOUNT" -t ocfs2 /dev/vda "$MNT"
 barrier node2-mounted
 line=$(grep " $MNT ocfs2 " /proc/mounts) || fail "$MNT is not mounted"
 case $line in *cluster_stack=pcmk*) ;; *) fail "not on the pcmk stack: $line" ;; esac
@@ -40,15 +41,7 @@ assert_contains ls.txt "^name +$UUID$"
 assert_contains ls.txt "^members +1 2 *$"
 
 step "write here, read there"
-echo "hello from $NODE $(cat /proc/sys/kernel/random/boot_id)" > "$MNT/from-$NODE"
-dd if=/dev/urandom of="$MNT/blob-$NODE" bs=1M count=8 2>/dev/null
-sync
-mine="$(cat "$MNT/from-$NODE")|$(md5sum < "$MNT/blob-$NODE")"
-theirs=$(barrier written "$mine")
-got="$(cat "$MNT/from-$PEER")|$(md5sum < "$MNT/blob-$PEER")"
-[ "$got" = "$theirs" ] || fail "read '$got' of what $PEER wrote as '$theirs'"
-say "read what $PEER wrote: ${got%%|*}"
-barrier read
+write_here_read_there "$MNT"
 
 step "unmount and stop (node2 first, then node1)"
 on node2 timed umount run umount "$MNT"

@@ -21,28 +21,21 @@ KT=/kt
 . "$KT/lib.sh"
 # shellcheck source=SCRIPTDIR/../cluster-lib.sh
 . "$KT/cluster-lib.sh"
-export KT_PRELUDE=$KT/cluster-lib.sh NODE
-WORKROOT=/tmp/kt
-DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
-mkdir -p "$WORKROOT"
-SUITE_T0=$(now)
+driver_setup 180 "$KT/cluster-lib.sh"
 
 echo "CLUSTER-BEGIN node=$NODE ip=$MY_IP peer=$PEER/$PEER_IP cases=$(wc -l < "$KT/cases.list")"
 
 # ---------------------------------------------------------------- devices
 # The guests boot bare (rg.modules=0: nothing of the cluster stack loaded, as
 # on a machine before o2cb.init start), so the virtio drivers come here.
-for _m in virtio_pci virtio_blk virtio_net; do
+for _m in virtio_pci virtio_blk; do
   modprobe "$_m" 2>&1 || echo "driver: modprobe $_m failed"
 done
-wait_until 10 test -e /sys/class/net/eth0 || echo "driver: no eth0"
-ip link set eth0 up && ip addr add "$MY_IP/24" dev eth0 ||
-  echo "driver: cannot configure eth0"
+guest_net_up "$MY_IP"
 wait_until 10 test -e /sys/block/vdc || echo "driver: no /dev/vdc"
 RG_DISKS=
 for _b in /sys/block/vd*; do [ -e "$_b" ] && RG_DISKS="$RG_DISKS/dev/${_b##*/} "; done
 export RG_DISKS
-printf '%s node1\n%s node2\n' 10.77.0.1 10.77.0.2 >> /etc/hosts
 mkdir -p /sys/kernel/debug
 grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 
@@ -100,15 +93,9 @@ run_case() {
   # the end meeting carries each guest's result; a guest that is still in the
   # case gets its case's own watchdog time to come
   peer=$(exchange "end:$name" "$KT_RESULT" $(($(date +%s) + ${tmo:-0} + 60)) 1) || peer="FAIL (did not come to the end of the case)"
-  line="CASE $name: $KT_RESULT ($(elapsed "$t0")s)${KT_REASON:+ -- $KT_REASON}"
-  echo "$line"
+  report_case "$name" "$KT_RESULT" "$KT_REASON" "$t0" "$WORKROOT"
   echo "PEER $name: $peer"
-  echo "$line" >> "$WORKROOT/results"
-  case $KT_RESULT in
-    PASS) PASS=$((PASS + 1)) ;;
-    SKIP) SKIP=$((SKIP + 1)) ;;
-    *) FAIL=$((FAIL + 1)); BROKEN="not run: $name failed on $NODE" ;;
-  esac
+  case $KT_RESULT in PASS|SKIP) ;; *) BROKEN="not run: $name failed on $NODE" ;; esac
   case $peer in
     PASS|SKIP*) ;;
     *) [ -n "$BROKEN" ] || BROKEN="not run: $name failed on $PEER" ;;
@@ -120,8 +107,4 @@ for c in $(cat "$KT/cases.list"); do
   run_case "$c"
 done
 
-echo
-echo "=== SUITE RESULTS ($NODE)"
-cat "$WORKROOT/results" 2>/dev/null
-echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$SUITE_T0")s"
-[ "$FAIL" = 0 ]
+suite_summary " ($NODE)" "$WORKROOT" "$SUITE_T0"

@@ -37,10 +37,7 @@ KT=/kt
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KT/lib.sh"
 : "${RG_DISKS:=}" "${KVER:=$(uname -r)}"   # exported by /init
-WORKROOT=/tmp/kt
-DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
-mkdir -p "$WORKROOT"
-SUITE_T0=$(now)
+driver_setup 180
 
 # what a case may change in /etc, saved once to be put back after each case (the
 # user stack's configuration only where the ha layer brought it)
@@ -140,14 +137,7 @@ run_case() {
     result=FAIL reason="${reason:+$reason; }teardown could not restore a clean state: $(cat "$WORKROOT/.dirty")"
   fi
   dmesg -c > /dev/null
-  line="CASE $name: $result ($(elapsed "$t0")s)${reason:+ -- $reason}"
-  echo "$line"
-  echo "$line" >> "$WORKROOT/results"
-  case $result in
-    PASS) PASS=$((PASS + 1)) ;;
-    SKIP) SKIP=$((SKIP + 1)) ;;
-    *) FAIL=$((FAIL + 1)) ;;
-  esac
+  report_case "$name" "$result" "$reason" "$t0" "$WORKROOT"
 }
 
 # shellcheck disable=SC2013 # one case name a line, no blanks
@@ -155,8 +145,4 @@ for c in $(cat "$KT/cases.list"); do
   run_case "$c"
 done
 
-echo
-echo "=== SUITE RESULTS"
-cat "$WORKROOT/results" 2>/dev/null
-echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$SUITE_T0")s"
-[ "$FAIL" = 0 ]
+suite_summary "" "$WORKROOT" "$SUITE_T0"
