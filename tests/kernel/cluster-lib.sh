@@ -102,8 +102,6 @@ write_here_read_there() {
 # nodeid 1 and node2 nodeid 2 (the OCFS2 node numbers on this stack), two_node; each
 # waits until corosync is quorate (wait_for_all: both have been seen), the two meet,
 # start dlm_controld, wait for the DLM to be ready, and meet again.
-US_NODEID=$((NODE_NUM + 1))
-US_PEER_NODEID=$((PEER_NUM + 1))
 cluster_user_stack_up() {
   barrier "user-stack-conf:$1"
   corosync_start "$1" node1:1:10.77.0.1 node2:2:10.77.0.2

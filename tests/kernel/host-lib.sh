@@ -145,6 +145,23 @@ collect_cases() {
   [ ${#CASES[@]} -gt 0 ] || { echo "$prog: no cases in $dir" >&2; exit 2; }
 }
 
+# stage_cases DIR CASE...: the case files into DIR/cases/NAME.sh and their names, in
+# order, into DIR/cases.list (what the guest drivers read); sets CASES_TIME to the sum of
+# their timeouts ($CASE_TIMEOUT where a case has none) plus 15 s each (the teardown)
+stage_cases() {
+  local dir=$1 c
+  shift
+  CASES_TIME=0
+  mkdir -p "$dir/cases"
+  rm -f "$dir/cases/"*.sh
+  : > "$dir/cases.list"
+  for c in "$@"; do
+    install -m 0644 "${CASE_FILE[$c]}" "$dir/cases/$c.sh"
+    echo "$c" >> "$dir/cases.list"
+    CASES_TIME=$((CASES_TIME + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))
+  done
+}
+
 # case_timeout FILE DEFAULT: the case's "# timeout: N" header, else DEFAULT
 case_timeout() {
   local t

@@ -358,14 +358,40 @@ run_isolated() {
 
 # driver_setup DEFAULT_TIMEOUT [PRELUDE]: what every driver sets up first: WORKROOT (the
 # cases' scratch root, made here), DEFAULT_TIMEOUT ($RG_CASE_TIMEOUT, else the one
-# given), SUITE_T0 (now); a PRELUDE file (cluster-lib.sh, ...) is exported for the cases
-# to source after lib.sh, with NODE
+# given), SUITE_T0 (now), the counters PASS, FAIL, SKIP (report_case) and BROKEN (a
+# story's first failure, story_precheck); a PRELUDE file (cluster-lib.sh, ...) is
+# exported for the cases to source after lib.sh, with NODE
 driver_setup() {
+  PASS=0 FAIL=0 SKIP=0 BROKEN=''
   WORKROOT=/tmp/kt
   DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-$1}
   mkdir -p "$WORKROOT"
   SUITE_T0=$(now)
   [ -z "${2:-}" ] || export KT_PRELUDE="$2" NODE
+}
+
+# case_begin NAME: the line that opens a case's part of the console (the host cuts the
+# case logs from it); sets t0, when the case began
+case_begin() {
+  echo
+  echo "=== CASE-BEGIN $1"
+  t0=$(now)
+}
+
+# story_precheck FILE: before a case of a story (run-cluster.sh, run-pacemaker.sh): sets
+# KT_RESULT and KT_REASON to SKIP when an earlier case broke the story ($BROKEN says
+# which), FAIL when the file is missing, SKIP when our binaries it needs are absent;
+# leaves KT_RESULT empty when the case is to run
+story_precheck() {
+  KT_RESULT='' KT_REASON=''
+  if [ -n "${BROKEN:-}" ]; then
+    KT_RESULT=SKIP KT_REASON=$BROKEN
+  elif [ ! -f "$1" ]; then
+    KT_RESULT=FAIL KT_REASON="no such case file $1"
+  else
+    _spm=$(missing_bins "$1")
+    [ -z "$_spm" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet: $_spm"
+  fi
 }
 
 # report_case NAME RESULT REASON T0 WORKROOT: print the case's result line

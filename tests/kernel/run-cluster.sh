@@ -102,13 +102,8 @@ log "ours from $BIN_DIR: staged: ${STAGED[*]:-none}; absent: ${ABSENT[*]:-none}"
 install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
 install -m 0644 "$HERE/cluster-lib.sh" "$OV/kt/cluster-lib.sh"
 install -m 0644 "$HERE/guest/cluster-driver.sh" "$OV/kt/cluster-driver.sh"
-sum=0
-for c in "${CASES[@]}"; do
-  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-  echo "$c" >> "$OV/kt/cases.list"
-  sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))
-done
-LIMIT=${TIMEOUT:-$((300 + sum))}   # boot, waiting for the other guest, the cases
+stage_cases "$OV/kt" "${CASES[@]}"
+LIMIT=${TIMEOUT:-$((300 + CASES_TIME))}   # boot, waiting for the other guest, the cases
 echo 'exec /bin/sh /kt/cluster-driver.sh' > "$WORK/guest-cmd.sh"
 
 shared_disks "$WORK" 3

@@ -82,13 +82,8 @@ install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
 install -m 0644 "$HERE/pacemaker-lib.sh" "$OV/kt/pacemaker-lib.sh"
 install -m 0644 "$HERE/guest/pacemaker-driver.sh" "$OV/kt/pacemaker-driver.sh"
 install -m 0755 "$HERE/guest/fence_kt" "$OV/usr/sbin/fence_kt"
-sum=0
-for c in "${CASES[@]}"; do
-  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-  echo "$c" >> "$OV/kt/cases.list"
-  sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))
-done
-LIMIT=${TIMEOUT:-$((420 + sum))}   # boot, the cluster forming, the cases
+stage_cases "$OV/kt" "${CASES[@]}"
+LIMIT=${TIMEOUT:-$((420 + CASES_TIME))}   # boot, the cluster forming, the cases
 echo 'exec /bin/sh /kt/pacemaker-driver.sh' > "$WORK/guest-cmd.sh"
 
 shared_disks "$WORK" 3

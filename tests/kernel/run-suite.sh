@@ -111,17 +111,11 @@ GUESTS_OK=1 T_GUEST=0 N_BOOTS=0 LAST_GRC=0
 # cases; its console is appended to the combined console; GUESTS_OK turns 0 when the
 # guest did not run to its end.
 boot_guest() {
-  local logf=$1 append=$2 layers=$3 c tmo sum=0 grc=0 t l mem
+  local logf=$1 append=$2 layers=$3 grc=0 t l mem
   shift 3
-  rm -f "$OV/kt/cases/"*.sh
-  : > "$OV/kt/cases.list"
-  for c in "$@"; do
-    install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-    echo "$c" >> "$OV/kt/cases.list"
-    sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))   # + teardown
-  done
+  stage_cases "$OV/kt" "$@"
   # the whole guest is bounded: boot, every case up to its own timeout, power off
-  local limit=${TIMEOUT:-$((90 + sum))}
+  local limit=${TIMEOUT:-$((90 + CASES_TIME))}
   # shellcheck disable=SC2086 # a word list
   mem=$(layer_mem 256M $layers)
   local qopts=(--no-setup --quiet-kernel --mem "$mem" --smp 1 --disks 4 --disk-size 256M

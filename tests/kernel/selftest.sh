@@ -9,8 +9,10 @@
 #      processes, a case that leaves a cluster, mounts, a heartbeat region
 #      and changed files behind is cleaned up after, module-wide values a
 #      case changed (o2hb's dead_threshold and mode, the stack file,
-#      hb_ctl_path, a module it loaded) are put back, and the suite's exit
-#      status is non-zero;
+#      hb_ctl_path, a module it loaded) are put back, a case that leaves the
+#      user stack running with a pcmk volume mounted (ha layer) is cleaned up
+#      so that a classic mount works next, and the suite's exit status is
+#      non-zero;
 #   2. a kernel panic is reported, and the panicking case and the ones after
 #      it are FAIL (no result);
 #   3. a guest that never ends is killed at the wall-clock limit and reported;
@@ -61,7 +63,7 @@ expect_log() {
 }
 
 suite cases a-fail b-skip-header c-skip-runtime d-timeout e-leave-dirty f-check-clean \
-  i-change-module-wide j-check-module-wide
+  i-change-module-wide j-check-module-wide k-leave-user-stack l-classic-after-user-stack
 expect cases "failing case is FAIL"        '^CASE a-fail: FAIL \([0-9.]+s\) -- exit status 1$'
 expect cases "header needs -> SKIP"         '^CASE b-skip-header: SKIP .*kt-no-such-binary'
 expect cases "need_rs -> SKIP"              '^CASE c-skip-runtime: SKIP '
@@ -74,7 +76,11 @@ expect_log cases i-change-module-wide "heartbeat mode put back" 'module-wide: re
 expect_log cases i-change-module-wide "stack file put back"     'module-wide: restoring cluster_stack: pcmk -> o2cb$'
 expect_log cases i-change-module-wide "module unloaded"         'module-wide: rmmod loop '
 expect cases "module-wide values restored" '^CASE j-check-module-wide: PASS '
-expect cases "closing line counts"          '^kernel-tests: 4 passed, 2 failed, 2 skipped$'
+expect cases "user stack left behind, PASS" '^CASE k-leave-user-stack: PASS '
+expect_log cases k-leave-user-stack "dlm_controld stopped"  'teardown: stop dlm_controld$'
+expect_log cases k-leave-user-stack "corosync stopped"      'teardown: stop corosync$'
+expect cases "classic case after it"        '^CASE l-classic-after-user-stack: PASS '
+expect cases "closing line counts"          '^kernel-tests: 6 passed, 2 failed, 2 skipped$'
 expect_rc_nonzero cases
 
 suite panic g-panic f-check-clean

@@ -263,7 +263,7 @@ EXTRA_BINS="bin/bash usr/bin/stat bin/kmod"
 # shared libraries: closure via the staged dynamic loader
 LDSO="$STAGE/lib64/ld-linux-x86-64.so.2"
 LP="$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu"
-# shellcheck disable=SC2086 # word lists of relative paths
+# shellcheck disable=SC2046 # a word list of paths without blanks
 libs=$(lib_closure "$LDSO" "$LP" "$STAGE" $(for b in $OCFS2_BINS $EXTRA_BINS; do echo "$STAGE/$b"; done))
 for l in $libs; do
   cp -L "$l" "$ROOT/lib/x86_64-linux-gnu/$(basename "$l")"

@@ -51,7 +51,7 @@ done
 HOST0=$(hostname)
 restore_etc() {
   for _e in $ETC_SAVED; do
-    rm -rf "/etc/$_e"; cp -a "$SAVE/$_e" "/etc/$_e"
+    rm -rf "/etc/${_e:?}"; cp -a "$SAVE/$_e" "/etc/$_e"
   done
   [ "$(hostname)" = "$HOST0" ] || hostname "$HOST0"
 }
@@ -91,16 +91,14 @@ echo "module-wide at start: $(tr '\n' ' ' < "$KT_STATE0")"
 echo "layers: ${RG_LAYERS:-none}"
 dmesg -c > /dev/null   # boot messages are not any case's
 
-PASS=0 FAIL=0 SKIP=0
 # A bare boot (rg.boot=bare: no modules, no configfs) is the clean state its one case
 # starts from; after the case the usual state is restored and checked.
 FRESH_BARE=0
 [ "${RG_BOOT:-}" = bare ] && FRESH_BARE=1
 run_case() {
   name=$1 f=$KT/cases/$1.sh
-  echo
-  echo "=== CASE-BEGIN $name"
-  t0=$(now) result='' reason=''
+  case_begin "$name"
+  result='' reason=''
   if [ "$FRESH_BARE" = 1 ]; then
     FRESH_BARE=0
   elif ! state_clean > "$WORKROOT/.dirty" 2>&1; then

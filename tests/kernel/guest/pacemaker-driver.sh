@@ -69,20 +69,10 @@ else
 fi
 dmesg -c > /dev/null   # boot messages are not any case's
 
-PASS=0 FAIL=0 SKIP=0 BROKEN=''
 run_case() {
   name=$1 f=$KT/cases/$1.sh
-  echo
-  echo "=== CASE-BEGIN $name"
-  t0=$(now) KT_RESULT='' KT_REASON=''
-  if [ -n "$BROKEN" ]; then
-    KT_RESULT=SKIP KT_REASON=$BROKEN
-  elif [ ! -f "$f" ]; then
-    KT_RESULT=FAIL KT_REASON="no such case file $f"
-  else
-    missing=$(missing_bins "$f")
-    [ -z "$missing" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet: $missing"
-  fi
+  case_begin "$name"
+  story_precheck "$f"
   if [ -z "$KT_RESULT" ]; then
     run_isolated "$name" "$f" "$(case_timeout_of "$f" "$DEFAULT_TIMEOUT")" "$WORKROOT"
     kernel_messages "$name" "$WORKROOT"
