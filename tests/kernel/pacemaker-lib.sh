@@ -20,6 +20,8 @@
 #   crm_xml                        `crm_mon -1 --output-as=xml`
 #   node_online NODE, nodes_online N, dc_present
 #   rsc_running_on RSC NODE        crm_resource --locate says RSC runs on NODE
+#   rsc_started_on PRIMITIVE NODE  crm_mon shows it Started there (its start done)
+#   peer_mounted DIR               an OCFS2 volume is mounted on DIR on the other guest
 #   cib_create SECTION XML         cibadmin --create
 #   crm_wait SECS WHAT CMD...      wait for CMD; on time-out show crm_mon and fail
 
@@ -71,6 +73,21 @@ nodes_online() { [ "$(crm_xml | grep -cE '<node name="[^"]*" [^>]*online="true"'
 dc_present() { crm_xml | grep -q '<current_dc present="true"'; }
 node_offline() { crm_xml | grep -qE "<node name=\"$1\" [^>]*online=\"false\""; }
 rsc_running_on() { crm_resource --locate -r "$1" 2>/dev/null | grep -q "running on: $2\$"; }
+# rsc_started_on PRIMITIVE NODE: crm_mon shows an instance of PRIMITIVE (a clone's
+# primitive, e.g. fs) in the role Started on NODE, its start finished (crm_resource
+# --locate already names a node where the start is still running)
+rsc_started_on() {
+  crm_xml | awk -v r="$1" -v n="$2" '
+    /<resource / { id = ""; role = ""
+      if (match($0, / id="[^"]*"/)) id = substr($0, RSTART + 5, RLENGTH - 6)
+      if (match($0, / role="[^"]*"/)) role = substr($0, RSTART + 7, RLENGTH - 8)
+      if ($0 ~ / pending="/) role = "pending" }
+    /<\/resource>/ { id = "" }
+    /<node name="/ && id == r && role == "Started" && index($0, "name=\"" n "\"") { f = 1 }
+    END { exit !f }'
+}
+# peer_mounted DIR: an OCFS2 volume is mounted on DIR on the other guest
+peer_mounted() { on_peer "grep -q ' $1 ocfs2 ' /proc/mounts" > /dev/null; }
 # dlm_recovered: no lockspace of the DLM is stopped for recovery or waiting (for
 # fencing, say): dlm_tool ls shows neither the kern_stop flag nor a "new status"
 dlm_recovered() { ! dlm_tool ls 2>/dev/null | grep -qE 'kern_stop|^new status'; }

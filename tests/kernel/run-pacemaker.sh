@@ -67,7 +67,8 @@ MONITORS=()
 cleanup() {
   local p n
   for n in 1 2; do
-    [ -s "$WORK/qemu$n.pid" ] && kill -KILL "$(cat "$WORK/qemu$n.pid")" 2>/dev/null
+    # (a QEMU that already ended is no error: the status is the run's, not this trap's)
+    [ -s "$WORK/qemu$n.pid" ] && kill -KILL "$(cat "$WORK/qemu$n.pid")" 2>/dev/null || true
   done
   for p in ${MONITORS[@]+"${MONITORS[@]}"}; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true

@@ -8,8 +8,8 @@ step "the dlm clone"
 cib_clone dlm-clone "<primitive id=\"dlm\" class=\"ocf\" provider=\"pacemaker\" type=\"controld\">
 $(cib_ops dlm 180s 60s)
 </primitive>"
-crm_wait 420 "dlm on node1" rsc_running_on dlm-clone node1
-crm_wait 420 "dlm on node2" rsc_running_on dlm-clone node2
+crm_wait 420 "dlm on node1" rsc_started_on dlm node1
+crm_wait 420 "dlm on node2" rsc_started_on dlm node2
 crm_mon -1
 step "dlm_controld on both"
 running dlm_controld || fail "no dlm_controld on node1"

@@ -24,8 +24,9 @@ $(cib_ops fs 180s 30s)
 </primitive>"
 cib_create constraints '<rsc_order id="order-dlm-fs" first="dlm-clone" then="fs-clone"/>'
 cib_create constraints '<rsc_colocation id="colo-fs-dlm" rsc="fs-clone" with-rsc="dlm-clone" score="INFINITY"/>'
-crm_wait 420 "fs on node1" rsc_running_on fs-clone node1
-crm_wait 420 "fs on node2" rsc_running_on fs-clone node2
+crm_wait 420 "fs on node1" rsc_started_on fs node1
+crm_wait 420 "fs on node2" rsc_started_on fs node2
+crm_wait 300 "mounted on node2" peer_mounted "$MNT"
 crm_mon -1
 
 step "mounted on both"

@@ -22,7 +22,7 @@ grep -E 'fence_kt' /var/log/pacemaker/fence_kt.log | tail -n 5 || true
 
 step "node1 keeps its mount"
 grep " $MNT ocfs2 " /proc/mounts || fail "$MNT is no longer mounted on node1"
-crm_wait 300 "fs still on node1" rsc_running_on fs-clone node1
+crm_wait 300 "fs still on node1" rsc_started_on fs node1
 # the DLM recovers once it learns node2 was fenced (dlm_controld asks Pacemaker's fencer
 # through dlm_stonith); until then the volume's locks are frozen
 crm_wait 300 "DLM recovery after the fence" dlm_recovered

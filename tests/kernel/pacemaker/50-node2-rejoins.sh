@@ -9,8 +9,9 @@ MNT=/mnt/shared
 step "node2 boots again"
 host_request start node2 || fail "the host did not boot node2"
 crm_wait 420 "node2 online" node_online node2
-crm_wait 420 "dlm on node2" rsc_running_on dlm-clone node2
-crm_wait 420 "fs on node2" rsc_running_on fs-clone node2
+crm_wait 420 "dlm on node2" rsc_started_on dlm node2
+crm_wait 420 "fs on node2" rsc_started_on fs node2
+crm_wait 300 "mounted on node2" peer_mounted "$MNT"
 crm_mon -1
 step "node2 reads what node1 wrote meanwhile"
 got=$(on_peer "cat $MNT/after-fence")
