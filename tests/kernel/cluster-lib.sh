@@ -81,3 +81,33 @@ barrier() {
 o2net_connected() {
   grep -qw "$1" /sys/kernel/debug/o2net/connected_nodes 2>/dev/null
 }
+
+# write_here_read_there DIR: each node writes a text file and 8 MiB of random data in
+# DIR (a volume both have mounted), the two exchange what they wrote at a barrier, and
+# each reads back what the other wrote; any difference fails the case
+write_here_read_there() {
+  echo "hello from $NODE $(cat /proc/sys/kernel/random/boot_id)" > "$1/from-$NODE"
+  dd if=/dev/urandom of="$1/blob-$NODE" bs=1M count=8 2>/dev/null
+  sync
+  _mine="$(cat "$1/from-$NODE")|$(md5sum < "$1/blob-$NODE")"
+  _theirs=$(barrier written "$_mine")
+  _got="$(cat "$1/from-$PEER")|$(md5sum < "$1/blob-$PEER")"
+  [ "$_got" = "$_theirs" ] || fail "read '$_got' of what $PEER wrote as '$_theirs'"
+  say "read what $PEER wrote: ${_got%%|*}"
+  barrier read
+}
+
+# cluster_user_stack_up CLUSTER: the user stack on both nodes (run-cluster.sh --stack
+# pcmk; lib.sh's user_stack_up with both nodes): corosync with knet over eth0, node1
+# nodeid 1 and node2 nodeid 2 (the OCFS2 node numbers on this stack), two_node; each
+# waits until corosync is quorate (wait_for_all: both have been seen), the two meet,
+# start dlm_controld, wait for the DLM to be ready, and meet again.
+cluster_user_stack_up() {
+  barrier "user-stack-conf:$1"
+  corosync_start "$1" node1:1:10.77.0.1 node2:2:10.77.0.2
+  us_wait "${KT_US_TIMEOUT:-180}" "corosync quorate with $PEER" corosync_quorate
+  barrier user-stack-quorate
+  dlm_start
+  us_wait "${KT_US_TIMEOUT:-180}" "dlm ready" dlm_ready
+  barrier user-stack-ready
+}

@@ -67,14 +67,29 @@ timed() {
   echo "TIME $_tl: $(elapsed "$_t0")s"
   return $_trc
 }
-# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds, for SECONDS of
+# wall time at most (a deadline, not a count: a slow CMD, e.g. crm_mon under TCG, must
+# not stretch the wait), then once more
 wait_until() {
-  _n=$(($1 * 5)); shift
-  while [ "$_n" -gt 0 ]; do
+  _wdl=$(($(date +%s) + $1)); shift
+  while [ "$(date +%s)" -lt "$_wdl" ]; do
     "$@" && return 0
-    sleep 0.2; _n=$((_n - 1))
+    sleep 0.2
   done
   "$@"
+}
+
+# wait_or_fail SECONDS WHAT SHOW CMD...: wait_until CMD; print "TIME WHAT: N.NNs"; on
+# time-out run SHOW (a command that shows why: logs, state) and fail the case
+wait_or_fail() {
+  _wft=$1 _wfw=$2 _wfs=$3; shift 3
+  _wf0=$(now)
+  if wait_until "$_wft" "$@"; then
+    echo "TIME $_wfw: $(elapsed "$_wf0")s"
+    return 0
+  fi
+  $_wfs
+  fail "$_wfw: not after ${_wft}s"
 }
 
 # ------------------------------------------------------------------ cluster.conf
@@ -341,6 +356,77 @@ run_isolated() {
   rm -rf "$_wd"
 }
 
+# driver_setup DEFAULT_TIMEOUT [PRELUDE]: what every driver sets up first: WORKROOT (the
+# cases' scratch root, made here), DEFAULT_TIMEOUT ($RG_CASE_TIMEOUT, else the one
+# given), SUITE_T0 (now), the counters PASS, FAIL, SKIP (report_case) and BROKEN (a
+# story's first failure, story_precheck); a PRELUDE file (cluster-lib.sh, ...) is
+# exported for the cases to source after lib.sh, with NODE
+driver_setup() {
+  PASS=0 FAIL=0 SKIP=0 BROKEN=''
+  WORKROOT=/tmp/kt
+  DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-$1}
+  mkdir -p "$WORKROOT"
+  SUITE_T0=$(now)
+  [ -z "${2:-}" ] || export KT_PRELUDE="$2" NODE
+}
+
+# case_begin NAME: the line that opens a case's part of the console (the host cuts the
+# case logs from it); sets t0, when the case began
+case_begin() {
+  echo
+  echo "=== CASE-BEGIN $1"
+  t0=$(now)
+}
+
+# story_precheck FILE: before a case of a story (run-cluster.sh, run-pacemaker.sh): sets
+# KT_RESULT and KT_REASON to SKIP when an earlier case broke the story ($BROKEN says
+# which), FAIL when the file is missing, SKIP when our binaries it needs are absent;
+# leaves KT_RESULT empty when the case is to run
+story_precheck() {
+  KT_RESULT='' KT_REASON=''
+  if [ -n "${BROKEN:-}" ]; then
+    KT_RESULT=SKIP KT_REASON=$BROKEN
+  elif [ ! -f "$1" ]; then
+    KT_RESULT=FAIL KT_REASON="no such case file $1"
+  else
+    _spm=$(missing_bins "$1")
+    [ -z "$_spm" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet: $_spm"
+  fi
+}
+
+# report_case NAME RESULT REASON T0 WORKROOT: print the case's result line
+#   CASE NAME: RESULT (N.NNs)[ -- REASON]
+# (T0: when it began), record it in WORKROOT/results and count it in PASS, FAIL, SKIP
+report_case() {
+  _rcl="CASE $1: $2 ($(elapsed "$4")s)${3:+ -- $3}"
+  echo "$_rcl"
+  echo "$_rcl" >> "$5/results"
+  case $2 in
+    PASS) PASS=$((PASS + 1)) ;;
+    SKIP) SKIP=$((SKIP + 1)) ;;
+    *) FAIL=$((FAIL + 1)) ;;
+  esac
+}
+# suite_summary TITLE WORKROOT T0: every result again, then
+#   SUITE-SUMMARY pass=N fail=N skip=N time=N.Ns
+# true when no case failed
+suite_summary() {
+  echo
+  echo "=== SUITE RESULTS$1"
+  cat "$2/results" 2>/dev/null
+  echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$3")s"
+  [ "$FAIL" = 0 ]
+}
+
+# guest_net_up IP: the two-guest network (a virtio NIC on QEMU's socket network):
+# eth0 up with IP/24, node1 and node2 named in /etc/hosts
+guest_net_up() {
+  modprobe virtio_net 2>&1 || echo "driver: modprobe virtio_net failed"
+  wait_until 10 test -e /sys/class/net/eth0 || echo "driver: no eth0"
+  ip link set eth0 up && ip addr add "$1/24" dev eth0 || echo "driver: cannot configure eth0"
+  printf '%s node1\n%s node2\n' 10.77.0.1 10.77.0.2 >> /etc/hosts
+}
+
 # kernel_messages NAME WORKROOT: print the kernel messages since the last call
 # (dmesg -c) as "  kmsg: ..." lines; an oops or warning turns KT_RESULT into
 # FAIL even if the case itself did not notice
@@ -351,6 +437,281 @@ kernel_messages() {
   sed 's/^/  kmsg: /' "$2/.kmsg"
   _bug=$(grep -m1 -E 'Oops|BUG:|WARNING:|general protection|Call Trace|soft lockup|blocked for more than' "$2/.kmsg" || true)
   if [ -n "$_bug" ] && [ "$KT_RESULT" != FAIL ]; then KT_RESULT=FAIL KT_REASON="kernel reported: $_bug"; fi
+}
+
+# ------------------------------------------------------------------ the user stack
+# corosync + dlm_controld, for `pcmk` volumes (the case needs the "ha" image layer:
+# `# layers: ha` in its header).  There is no o2cb cluster on this stack: membership is
+# corosync's, locking the kernel's DLM (one lockspace per mounted volume, named by its
+# UUID), and the C mount.ocfs2 needs no control daemon (README.md, "The user stack").
+# The daemons are started in sessions of their own, so that
+# they outlive the case's process group where a two-node story needs that; the
+# teardown stops them in any case.
+STACK_FILE=/sys/fs/ocfs2/cluster_stack
+DLM_CFS=$CFS/dlm
+DLM_SYS=/sys/kernel/dlm
+US_RUN=/run/kt-userstack            # pid files, the stack value before, logs
+HA_DAEMONS="corosync dlm_controld"
+PCMK_DAEMONS="pacemakerd pacemaker-controld pacemaker-schedulerd pacemaker-execd
+  pacemaker-attrd pacemaker-fenced pacemaker-based"
+# util-linux's mount (the ha layer).  A bare `mount` in a busybox ash script runs
+# busybox's own applet even when util-linux's comes first on PATH (so do modprobe and
+# umount), and busybox's mount calls the mount.ocfs2 helper only after a raw mount(2)
+# without the helper's options failed: name util-linux's by its path, as a real
+# system's `mount -t ocfs2` would run it.
+UL_MOUNT=/bin/mount
+# corosync's token timeout (ms): generous, TCG is slow and two guests share two cores
+: "${KT_COROSYNC_TOKEN:=10000}"
+# dlm_controld's options for the harness without Pacemaker: no fencing (nothing could
+# carry it out), no start-up fencing of nodes not yet seen
+: "${KT_DLM_ARGS:=--enable_fencing 0 --enable_startup_fencing 0}"
+
+# have_layer NAME: the guest was booted with that image layer
+have_layer() { case " ${RG_LAYERS:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# write_corosync_conf FILE CLUSTER NAME:NODEID:ADDR...: corosync.conf for knet without
+# encryption (so no authkey), the nodes as given; with two nodes votequorum's two_node
+# (which implies wait_for_all: quorate once both were seen)
+write_corosync_conf() {
+  _f=$1 _c=$2; shift 2
+  mkdir -p "$(dirname "$_f")"
+  {
+    printf 'totem {\n\tversion: 2\n\tcluster_name: %s\n\ttransport: knet\n' "$_c"
+    printf '\tcrypto_cipher: none\n\tcrypto_hash: none\n\ttoken: %s\n}\n\n' "$KT_COROSYNC_TOKEN"
+    printf 'nodelist {\n'
+    for _n in "$@"; do
+      IFS=: read -r _name _id _addr <<EOF
+$_n
+EOF
+      printf '\tnode {\n\t\tname: %s\n\t\tnodeid: %s\n\t\tring0_addr: %s\n\t}\n' "$_name" "$_id" "$_addr"
+    done
+    printf '}\n\nquorum {\n\tprovider: corosync_votequorum\n'
+    [ $# != 2 ] || printf '\ttwo_node: 1\n'
+    printf '}\n\nlogging {\n\tto_stderr: yes\n\tto_syslog: no\n\tto_logfile: no\n\ttimestamp: on\n}\n'
+  } > "$_f"
+}
+
+running() { pidof "$1" > /dev/null 2>&1; }
+corosync_quorate() { corosync-quorumtool -s 2>/dev/null | grep -qE '^Quorate: +Yes'; }
+dlm_ready() { dlm_tool status 2>/dev/null | grep -q 'quorate 1'; }
+
+# us_start NAME CMD...: start a daemon in a session of its own, stdout and stderr to
+# $US_RUN/NAME.log
+us_start() {
+  _usn=$1; shift
+  mkdir -p "$US_RUN"
+  echo "+ $* (in the background, log $US_RUN/$_usn.log)"
+  setsid "$@" < /dev/null >> "$US_RUN/$_usn.log" 2>&1 &
+  echo $! > "$US_RUN/$_usn.pid"
+}
+# us_wait SECONDS WHAT CMD...: wait for CMD; on time-out show the daemons' logs and fail
+us_wait() { _uwt=$1 _uww=$2; shift 2; wait_or_fail "$_uwt" "$_uww" us_logs "$@"; }
+us_logs() {
+  for _l in "$US_RUN"/*.log; do [ -f "$_l" ] && { echo "--- $_l"; tail -n 30 "$_l"; }; done
+}
+
+# corosync_start CLUSTER NAME:NODEID:ADDR...: write /etc/corosync/corosync.conf and start
+# corosync in the foreground mode (in the background here).  Records the stack file's
+# value so that user_stack_down can put it back.
+corosync_start() {
+  running corosync && fail "corosync is already running"
+  mkdir -p "$US_RUN"
+  [ -e "$US_RUN/stack.before" ] || cat "$STACK_FILE" > "$US_RUN/stack.before" 2>/dev/null || true
+  write_corosync_conf /etc/corosync/corosync.conf "$@"
+  us_start corosync corosync -f
+}
+# dlm_start: load the DLM and start dlm_controld ($KT_DLM_ARGS) in the foreground mode
+dlm_start() {
+  running dlm_controld && fail "dlm_controld is already running"
+  modprobe dlm || fail "modprobe dlm failed"
+  # a guest booted bare has configfs unmounted: dlm_controld needs it (as the
+  # ocf:pacemaker:controld agent does, mount it)
+  grep -q " $CFS configfs " /proc/mounts || mount -t configfs configfs "$CFS" ||
+    fail "cannot mount configfs"
+  # shellcheck disable=SC2086 # options
+  us_start dlm_controld dlm_controld --foreground $KT_DLM_ARGS
+}
+
+# user_stack_up CLUSTER [NAME:NODEID:ADDR...]: corosync (a one-node cluster of this
+# guest, by its host name, nodeid 1, on 127.0.0.1, unless nodes are given) and
+# dlm_controld; returns once corosync is quorate and the DLM says "quorate 1"
+# (dlm_tool's exit status is 0 before that).  $KT_US_TIMEOUT (120) bounds each wait.
+user_stack_up() {
+  _usc=${1:?user_stack_up: cluster name}; shift
+  [ $# -gt 0 ] || set -- "$(hostname):1:127.0.0.1"
+  have_layer ha || fail "the user stack needs the ha image layer (header: # layers: ha)"
+  corosync_start "$_usc" "$@"
+  us_wait "${KT_US_TIMEOUT:-120}" "corosync quorate" corosync_quorate
+  dlm_start
+  us_wait "${KT_US_TIMEOUT:-120}" "dlm ready" dlm_ready
+}
+
+# mem_report LABEL: one line "MEM LABEL: N MiB used of N MiB; rss corosync N MiB, ..."
+# (used: MemTotal - MemAvailable; the resident memory of the cluster daemons running,
+# Pacemaker's six daemons and pacemakerd summed as pacemaker)
+mem_report() {
+  _mr=''
+  for _d in corosync dlm_controld pacemaker; do
+    case $_d in pacemaker) _dn=$PCMK_DAEMONS ;; *) _dn=$_d ;; esac
+    # shellcheck disable=SC2086 # names
+    _kb=$(for _p in $(pidof $_dn); do cat "/proc/$_p/status"; done 2>/dev/null |
+          awk '/^VmRSS:/ {s += $2} END {print s + 0}')
+    [ "$_kb" -gt 0 ] && _mr="$_mr, $_d $((_kb / 1024)) MiB"
+  done
+  awk -v l="$1" -v r="${_mr#, }" '/^MemTotal:/ {t = $2} /^MemAvailable:/ {a = $2}
+    END {printf "MEM %s: %d MiB used of %d MiB%s\n", l, (t - a) / 1024, t / 1024, (r == "" ? "" : "; rss " r)}' /proc/meminfo
+}
+
+# user_stack_down: stop dlm_controld, then corosync; no lockspace, no DLM configfs
+# entries are left, and the stack file is what it was before user_stack_up (when
+# nothing is mounted).  Fails (without stopping anything) while lockspaces exist:
+# unmount first.
+user_stack_down() {
+  _usl=$(dlm_lockspaces)
+  [ -z "$_usl" ] || fail "user_stack_down: lockspaces still exist ($_usl): unmount first"
+  stop_daemon dlm_controld 30 || fail "dlm_controld did not stop"
+  stop_daemon corosync 30 || fail "corosync did not stop"
+  dlm_configfs_clean || fail "DLM configfs entries could not be removed"
+  stack_restore
+  rm -rf "$US_RUN"
+}
+
+# main_pids NAME: the processes of that name whose parent is not one of them (a daemon
+# without its helpers: dlm_controld forks one, and a SIGTERM to both at once leaves the
+# daemon waiting for the helper it lost)
+main_pids() {
+  _mp=" $(pidof "$1") "
+  for _p in $_mp; do
+    _pp=$(awk '{print $4}' "/proc/$_p/stat" 2>/dev/null) || continue
+    case $_mp in *" $_pp "*) ;; *) echo "$_p" ;; esac
+  done
+}
+# stop_daemon NAME SECONDS: SIGTERM to the daemon, wait up to SECONDS for it and its
+# helpers to end, then SIGKILL; false if it had to be killed or survived
+stop_daemon() {
+  running "$1" || return 0
+  echo "stopping $1 ($(main_pids "$1" | xargs))"
+  # shellcheck disable=SC2046 # pids
+  kill -TERM $(main_pids "$1") 2>/dev/null
+  wait_until "$2" sh -c "! pidof $1 > /dev/null" && return 0
+  echo "$1 ignored SIGTERM for $2 s: SIGKILL"
+  # shellcheck disable=SC2046 # pids
+  kill -KILL $(pidof "$1") 2>/dev/null
+  wait_until 5 sh -c "! pidof $1 > /dev/null"
+  return 1
+}
+# dlm_lockspaces: the kernel's DLM lockspaces (one per mounted pcmk volume), blank-separated
+dlm_lockspaces() { [ -d "$DLM_SYS" ] && ls "$DLM_SYS" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+# dlm_configfs_clean: remove what dlm_controld left in the DLM's configfs tree (it
+# removes its entries when it stops cleanly, not when killed)
+dlm_configfs_clean() {
+  _dc=$DLM_CFS/cluster
+  [ -d "$_dc" ] || return 0
+  for _s in "$_dc"/spaces/*/; do
+    [ -d "$_s" ] || continue
+    for _n in "$_s"nodes/*/; do [ -d "$_n" ] && rmdir "$_n"; done
+    rmdir "$_s"
+  done
+  for _n in "$_dc"/comms/*/; do [ -d "$_n" ] && rmdir "$_n"; done
+  rmdir "$_dc"
+}
+# stack_restore: put the stack file back to what it was before the user stack came up
+# (o2cb if not recorded); only possible when no OCFS2 volume is mounted
+stack_restore() {
+  _want=o2cb
+  [ -s "$US_RUN/stack.before" ] && _want=$(cat "$US_RUN/stack.before")
+  [ -w "$STACK_FILE" ] || return 0
+  [ "$(cat "$STACK_FILE")" = "$_want" ] && return 0
+  if awk '$3 == "ocfs2" {f=1} END{exit !f}' /proc/mounts; then
+    echo "stack file stays $(cat "$STACK_FILE"): a volume is mounted"; return 1
+  fi
+  echo "stack file: $(cat "$STACK_FILE") -> $_want"
+  printf '%s' "$_want" > "$STACK_FILE"
+}
+
+# ------------------------------------------------------------------ module-wide state
+# Values that belong to a loaded module, not to anything a case creates and removes: a
+# case that changes one changes it for every later case unless it is put back.  o2hb's
+# dead_threshold and mode live in the module and are only reachable through a
+# registered cluster's heartbeat directory (removing the cluster keeps them, and a new
+# cluster reads them); hb_ctl_path and the stack file are module parameters in all but
+# name.  module_wide_read prints them as KEY=VALUE lines (a value that cannot be read,
+# e.g. a module not loaded, is left out); the driver records them when the guest starts
+# and module_wide_restore puts back any that changed.  Modules are part of it: those
+# loaded after the record (e.g. dlm and ocfs2_stack_user by a user-stack case) are
+# unloaded again, which also resets the DLM's own module-wide configfs values.
+O2HB_WIDE="dead_threshold mode"
+# the temporary cluster through which the o2hb values are read and written
+O2HB_PROBE=kt-module-wide
+module_wide_read() {
+  [ -r "$HB_CTL_PATH_FILE" ] && echo "hb_ctl_path=$(cat "$HB_CTL_PATH_FILE")"
+  [ -r "$STACK_FILE" ] && echo "cluster_stack=$(cat "$STACK_FILE")"
+  _o2hb_dir || return 0
+  for _k in $O2HB_WIDE; do echo "o2hb.$_k=$(cat "$_O2HB/heartbeat/$_k")"; done
+  _o2hb_done
+}
+# _o2hb_dir: sets _O2HB to a cluster directory to read the o2hb values through (an
+# existing cluster, else a temporary one); false when o2nm is not there
+_o2hb_dir() {
+  _O2HB= _O2HB_TMP=
+  [ -d "$CLUSTER_DIR" ] || return 1
+  for _c in "$CLUSTER_DIR"/*/; do [ -d "$_c" ] && { _O2HB=${_c%/}; return 0; }; done
+  mkdir "$CLUSTER_DIR/$O2HB_PROBE" 2>/dev/null || return 1
+  _O2HB=$CLUSTER_DIR/$O2HB_PROBE _O2HB_TMP=1
+}
+_o2hb_done() { [ -z "$_O2HB_TMP" ] || rmdir "$_O2HB"; }
+# modules_loaded: names of the loaded modules, sorted
+modules_loaded() { awk '{print $1}' /proc/modules | sort; }
+# module_wide_record FILE: the values and the module list now
+module_wide_record() {
+  module_wide_read > "$1"
+  modules_loaded > "$1.modules"
+}
+# module_wide_diff FILE: the recorded values that differ now ("KEY: now -> recorded"),
+# and the modules loaded since ("module +NAME")
+module_wide_diff() {
+  [ -f "$1" ] || return 0
+  module_wide_read | awk -F= -v rec="$1" '
+    BEGIN { while ((getline l < rec) > 0) { k = l; sub(/=.*/, "", k); v = l; sub(/^[^=]*=/, "", v); was[k] = v } }
+    { k = $0; sub(/=.*/, "", k); v = $0; sub(/^[^=]*=/, "", v); if ((k in was) && was[k] != v) print k ": " v " -> " was[k] }'
+  # (busybox has no comm)
+  [ -f "$1.modules" ] && modules_loaded | grep -vxF -f "$1.modules" | sed 's/^/module +/'
+  return 0
+}
+# module_wide_restore FILE: unload the modules loaded since the record (newest first),
+# then write back every value that differs; prints what it did, false if something
+# could not be put back
+module_wide_restore() {
+  [ -f "$1" ] || return 0
+  _mwr=0
+  if [ -f "$1.modules" ]; then
+    # /proc/modules lists the newest first: users before what they use
+    for _m in $(awk '{print $1}' /proc/modules); do
+      grep -qx "$_m" "$1.modules" && continue
+      echo "module-wide: rmmod $_m (loaded since the guest started)"
+      rmmod "$_m" 2>&1 || _mwr=1
+    done
+  fi
+  _mwd=$(module_wide_diff "$1" | grep -v '^module +')
+  [ -n "$_mwd" ] || return $_mwr
+  echo "$_mwd" | while IFS= read -r _l; do echo "module-wide: restoring $_l"; done
+  for _kv in $(grep -E '^(hb_ctl_path|cluster_stack)=' "$1"); do
+    _k=${_kv%%=*} _v=${_kv#*=}
+    case $_k in
+      hb_ctl_path) _f=$HB_CTL_PATH_FILE ;;
+      *) _f=$STACK_FILE ;;
+    esac
+    [ "$(cat "$_f")" = "$_v" ] || printf '%s' "$_v" > "$_f" || _mwr=1
+  done
+  if grep -q '^o2hb\.' "$1" && _o2hb_dir; then
+    for _k in $O2HB_WIDE; do
+      _v=$(sed -n "s/^o2hb\.$_k=//p" "$1")
+      [ -n "$_v" ] && [ "$(cat "$_O2HB/heartbeat/$_k")" != "$_v" ] || continue
+      printf '%s' "$_v" > "$_O2HB/heartbeat/$_k" || _mwr=1
+    done
+    _o2hb_done
+  fi
+  return $_mwr
 }
 
 # ------------------------------------------------------------------ teardown
@@ -367,6 +728,11 @@ teardown_all() {
   if [ -w "$HB_CTL_PATH_FILE" ] && [ "$(cat "$HB_CTL_PATH_FILE")" != "$HB_CTL_DEFAULT" ]; then
     echo "$HB_CTL_DEFAULT" > "$HB_CTL_PATH_FILE" || _ok=1
   fi
+  # Pacemaker would restart or remount what is stopped below: it goes first, at once
+  for _d in $PCMK_DAEMONS; do
+    # shellcheck disable=SC2046 # pids
+    running "$_d" && { echo "teardown: kill $_d"; kill -KILL $(pidof "$_d"); }
+  done
   # /proc/mounts escapes blanks in mount points (\040), so words are lines
   # shellcheck disable=SC2013
   for _m in $(awk '$3 == "ocfs2" {print $2}' /proc/mounts | sort -r); do
@@ -378,6 +744,16 @@ teardown_all() {
     echo "teardown: umount $_m (dlmfs)"
     umount "$_m" 2>&1 || _ok=1
   done
+  # the user stack: with the volumes unmounted dlm_controld stops on SIGTERM
+  for _d in dlm_controld corosync; do
+    running "$_d" && { echo "teardown: stop $_d"; stop_daemon "$_d" 10 > /dev/null || true; }
+  done
+  if [ -d "$DLM_CFS/cluster" ]; then
+    echo "teardown: remove the DLM's configfs entries"
+    dlm_configfs_clean 2>&1 || _ok=1
+  fi
+  # (the stack file is one of the module-wide values put back below)
+  rm -rf "$US_RUN"
   for _c in "$CLUSTER_DIR"/*/; do
     [ -d "$_c" ] || continue
     _cn=$(basename "$_c")
@@ -396,6 +772,12 @@ teardown_all() {
       "$C_SBIN/o2cb" unregister-cluster "$_cn" 2>&1 || _ok=1
     fi
   done
+  # module-wide values and modules, as they were when the guest started (the driver
+  # records them in $KT_STATE0)
+  if [ -n "${KT_STATE0:-}" ]; then
+    module_wide_restore "$KT_STATE0" 2>&1 | sed 's/^/teardown: /'
+    [ -z "$(module_wide_diff "$KT_STATE0")" ] || _ok=1
+  fi
   return $_ok
 }
 
@@ -410,6 +792,13 @@ state_clean() {
     _dirty="$_dirty mounts:$(awk '$3 ~ /^ocfs2/ {printf "%s,", $2}' /proc/mounts)"
   fi
   if ! wait_until 5 _no_o2hb_threads; then _dirty="$_dirty o2hb-threads"; fi
+  for _d in $HA_DAEMONS $PCMK_DAEMONS; do running "$_d" && _dirty="$_dirty running:$_d"; done
+  [ -z "$(dlm_lockspaces)" ] || _dirty="$_dirty dlm-lockspaces:$(dlm_lockspaces | tr ' ' ,)"
+  [ ! -d "$DLM_CFS/cluster" ] || _dirty="$_dirty dlm-configfs"
+  if [ -n "${KT_STATE0:-}" ]; then
+    _mw=$(module_wide_diff "$KT_STATE0" | tr '\n' ';' | sed 's/;$//; s/ /_/g')
+    [ -z "$_mw" ] || _dirty="$_dirty module-wide:$_mw"
+  fi
   [ -z "$_dirty" ] && return 0
   echo "dirty:$_dirty"
   return 1

@@ -12,7 +12,15 @@
 #   --build          cargo build --release --workspace --bins first (default)
 #   --no-build       use what is already in the cargo target dir
 #   --bin-dir DIR    take our binaries from DIR instead (implies --no-build)
-#   --cases-dir DIR  where the cases are (default: cluster/ beside this script)
+#   --cases-dir DIR  where the cases are (default: cluster/ beside this script;
+#                    cluster-pcmk/ with --stack pcmk)
+#   --stack STACK    o2cb (default): the guests boot bare, the cases bring up the
+#                    classic stack; pcmk: the guests get the ha image layer (corosync,
+#                    dlm_controld) and 512 MiB, and the cases run the user stack
+#                    (cluster-lib.sh: cluster_user_stack_up)
+#   --c-tools        keep the C tools at /sbin (default with --stack pcmk: our
+#                    mount.ocfs2 does not handle pcmk volumes yet)
+#   --ours           install ours over the C tools at /sbin (default with o2cb)
 #   --case-timeout S default per-case timeout in the guests (default 180)
 #   --timeout S      wall-clock limit of each guest (default: computed from the
 #                    cases' timeouts)
@@ -35,36 +43,46 @@
 #   cluster-tests: N passed, N failed, N skipped
 set -euo pipefail
 
-help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 # shellcheck source=host-lib.sh
 . "$HERE/host-lib.sh"
 T_START=$(date +%s.%N)
-BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cluster" CASE_TIMEOUT=180 TIMEOUT='' QUIET=0
-RESULTS="$HERE/results/cluster"
+BUILD=1 BIN_DIR='' CASES_DIR='' CASE_TIMEOUT=180 TIMEOUT='' QUIET=0 STACK=o2cb
+INSTALL_OURS=''
+RESULTS=''
 ARGS=()
-usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
+  runner_option "$@"
+  if [ "$RUNNER_SHIFT" -gt 0 ]; then shift "$RUNNER_SHIFT"; continue; fi
   case "$1" in
-    --build) BUILD=1; shift ;;
-    --no-build) BUILD=0; shift ;;
-    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
-    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
-    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
-    --timeout) TIMEOUT="$2"; shift 2 ;;
-    --quiet) QUIET=1; shift ;;
-    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
+    --stack) STACK="$2"; shift 2 ;;
+    --c-tools) INSTALL_OURS=0; shift ;;
+    --ours) INSTALL_OURS=1; shift ;;
     -h|--help) usage ;;
     -*) echo "run-cluster.sh: unknown option $1" >&2; usage ;;
     *) ARGS+=("$1"); shift ;;
   esac
 done
 log() { echo "[run-cluster] $*" >&2; }
+case $STACK in
+  o2cb) STACK_LAYERS=''
+        : "${CASES_DIR:=$HERE/cluster}" "${RESULTS:=$HERE/results/cluster}" "${INSTALL_OURS:=1}" ;;
+  pcmk) STACK_LAYERS=ha
+        : "${CASES_DIR:=$HERE/cluster-pcmk}" "${RESULTS:=$HERE/results/cluster-pcmk}" "${INSTALL_OURS:=0}" ;;
+  *) echo "run-cluster.sh: --stack is o2cb or pcmk, not '$STACK'" >&2; usage ;;
+esac
 
 # ------------------------------------------------------------ the cases
 collect_cases run-cluster.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
+# both guests get the stack's image layers and those the cases' headers name
+# shellcheck disable=SC2046 # a word list
+NEED_LAYERS=$(layer_stack $STACK_LAYERS $(for c in "${CASES[@]}"; do case_layers "${CASE_FILE[$c]}"; done)) || exit 2
+# shellcheck disable=SC2086 # a word list
+MEM=$(layer_mem 384M $NEED_LAYERS)
+LAYER_ARGS=()
+for l in $NEED_LAYERS; do LAYER_ARGS+=(--layer "$l"); done
 
 # ------------------------------------------------------------ image, binaries
 prepare "$HERE" "$REPO" run-cluster
@@ -84,24 +102,11 @@ log "ours from $BIN_DIR: staged: ${STAGED[*]:-none}; absent: ${ABSENT[*]:-none}"
 install -m 0644 "$HERE/lib.sh" "$OV/kt/lib.sh"
 install -m 0644 "$HERE/cluster-lib.sh" "$OV/kt/cluster-lib.sh"
 install -m 0644 "$HERE/guest/cluster-driver.sh" "$OV/kt/cluster-driver.sh"
-sum=0
-for c in "${CASES[@]}"; do
-  install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-  echo "$c" >> "$OV/kt/cases.list"
-  sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))
-done
-LIMIT=${TIMEOUT:-$((300 + sum))}   # boot, waiting for the other guest, the cases
+stage_cases "$OV/kt" "${CASES[@]}"
+LIMIT=${TIMEOUT:-$((300 + CASES_TIME))}   # boot, waiting for the other guest, the cases
 echo 'exec /bin/sh /kt/cluster-driver.sh' > "$WORK/guest-cmd.sh"
 
-# shared disks in the work dir (a file system with O_DIRECT: QEMU's cache=none
-# needs it; tmpfs may not have it).  Written out in full, not sparse: with two
-# guests doing O_DIRECT I/O to the same image, blocks allocated under them add
-# a race the test is not about.
-DISK_ARGS=()
-for i in 1 2 3; do
-  head -c 256M /dev/zero > "$WORK/shared$i.img"
-  DISK_ARGS+=(--disk "$WORK/shared$i.img:shared")
-done
+shared_disks "$WORK" 3
 
 # a free TCP port on the host's loopback for the guests' network
 port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
@@ -119,16 +124,17 @@ boot_node() {
   local n=$1 net=$2 q=()
   [ "$QUIET" = 0 ] && [ "$n" = 1 ] || q=(--quiet)
   ( rc=0
-    "$HERE/run-guest.sh" --no-setup --quiet-kernel --mem 384M --smp 1 \
+    "$HERE/run-guest.sh" --no-setup --quiet-kernel --mem "$MEM" --smp 1 ${LAYER_ARGS[@]+"${LAYER_ARGS[@]}"} \
       --hostname "node$n" --net "$net" --mac "52:54:00:77:00:0$n" "${DISK_ARGS[@]}" --timeout "$LIMIT" \
       --log "$RESULTS/console-node$n.log" --overlay "$OV" ${q[@]+"${q[@]}"} \
       --append "rg.modules=0 rg.configfs=0" --env "CASE_TIMEOUT=$CASE_TIMEOUT" \
+      --env "STACK=$STACK" --env "INSTALL_OURS=$INSTALL_OURS" \
       - "$WORK/guest-cmd.sh" 2> "$WORK/run-guest$n.err" || rc=$?
     echo "$rc" > "$WORK/rc$n" ) &
   PIDS+=($!)
 }
 
-log "cases: ${CASES[*]}; network 127.0.0.1:$PORT; each guest limited to ${LIMIT}s"
+log "stack $STACK${NEED_LAYERS:+, layers $NEED_LAYERS}, $MEM per guest; cases: ${CASES[*]}; network 127.0.0.1:$PORT; each guest limited to ${LIMIT}s"
 t=$(date +%s.%N)
 boot_node 1 "socket,id=n0,listen=127.0.0.1:$PORT"
 # node2's QEMU connects at start-up: node1's must be listening first
@@ -151,22 +157,12 @@ pass=0 fail=0 skip=0
 : > "$WORK/summary"
 for n in 1 2; do
   tr -d '\r' < "$RESULTS/console-node$n.log" > "$WORK/console$n.txt"
-  awk -v dir="$RESULTS/cases" -v node="node$n" '
-    /^=== CASE-BEGIN / { f = dir "/" $3 "." node ".log" }
-    f { print > f }
-    /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console$n.txt"
+  split_case_logs "$WORK/console$n.txt" "$RESULTS/cases" ".node$n"
 done
 for c in "${CASES[@]}"; do
   res=''
   for n in 1 2; do
-    line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console$n.txt" || true)
-    rc=$(cat "$WORK/rc$n")
-    if [ -z "$line" ]; then
-      why="the guest ended before it (status $rc)"
-      [ "$rc" = 124 ] && why="the guest was killed at the ${LIMIT}s limit"
-      [ "$rc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
-      line="CASE $c: FAIL (no result) -- $why"
-    fi
+    line=$(case_line "$WORK/console$n.txt" "$c" "$(cat "$WORK/rc$n")" "$LIMIT")
     echo "node$n ${line#CASE }" >> "$WORK/summary"
     case "$line" in
       "CASE $c: PASS"*) res=${res:-PASS} ;;
@@ -181,20 +177,13 @@ done
 {
   for n in 1 2; do
     echo "node$n:"
-    grep -E 'kmsg: .*(o2net|o2hb|o2dlm|ocfs2: (Mounting|Unmounting)|o2cb: )' "$WORK/console$n.txt" |
+    grep -E 'kmsg: .*(o2net|o2hb|o2dlm|ocfs2: (Mounting|Unmounting)|o2cb: |dlm: )' "$WORK/console$n.txt" |
       sed 's/^ *kmsg: /  /' || echo "  (nothing)"
   done
 } > "$RESULTS/cluster-events.txt"
 
 if [ "$QUIET" = 1 ] || [ "$fail" != 0 ]; then
-  for c in "${CASES[@]}"; do
-    for n in 1 2; do
-      if grep -q "^node$n $c: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.node$n.log" ]; then
-        echo; echo "---------- $c on node$n (last 60 lines of $RESULTS/cases/$c.node$n.log)"
-        tail -n 60 "$RESULTS/cases/$c.node$n.log"
-      fi
-    done
-  done
+  for n in 1 2; do show_failed_logs "$WORK/summary" "$RESULTS/cases" "node$n " ".node$n" 60; done
 fi
 
 ok=1
@@ -212,7 +201,7 @@ ok=1
   done
   echo "kernel events: $RESULTS/cluster-events.txt"
   sed 's/^/  /' "$RESULTS/cluster-events.txt"
-  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}"
+  echo "ours: staged ${STAGED[*]:-none}; absent ${ABSENT[*]:-none}; $( [ "$INSTALL_OURS" = 1 ] && echo "installed at /sbin" || echo "at /opt/rs/sbin, the C tools at /sbin")"
   echo "times: setup ${T_SETUP}s, build ${T_BUILD}s, two guests ${T_GUESTS}s, total $(secs "$T_START")s wall"
   echo "logs: $RESULTS/console-node{1,2}.log, $RESULTS/cases/"
 } | tee "$RESULTS/summary.txt"

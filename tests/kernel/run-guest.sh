@@ -10,6 +10,9 @@
 #                 ash); its exit status becomes ours
 # options:
 #   --overlay DIR     copy DIR's contents onto the guest root (repeatable)
+#   --layer NAME      append the image layer cache/NAME.cpio.gz (setup.sh --layer
+#                     NAME; "ha", "pacemaker") to the base initramfs (repeatable;
+#                     a layer's own lower layers must be named too, lowest first)
 #   --disks N         number of fresh sparse virtio disks (/dev/vda...), default 1
 #   --disk-size SIZE  size of each fresh disk (truncate syntax), default 256M
 #   --disk FILE       attach an existing raw image instead (repeatable);
@@ -30,6 +33,11 @@
 #   --log FILE        console log (default: cache/last-console.log)
 #   --quiet           do not copy the console to stdout (the log still gets it)
 #   --quiet-kernel    boot with loglevel=4 (kernel notices kept out of the console)
+#   --pidfile FILE    QEMU writes its pid there (a harness that must kill this guest
+#                     as a fence would, run-pacemaker.sh)
+#   --ctl-pipe PATH   a second serial port (/dev/ttyS1 in the guest) on the FIFOs
+#                     PATH.in (host to guest) and PATH.out (guest to host), which
+#                     the caller makes (mkfifo) and reads and writes
 # environment: RG_CACHE (cache dir), RG_ACCEL (default "kvm:tcg": KVM when the
 #   CPU shows vmx/svm, else TCG)
 #
@@ -45,12 +53,13 @@ help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
 NDISKS=1 DISK_SIZE=256M MEM=256M SMP=1 HOST=node1 TIMEOUT=600
-APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0 NET=none MAC=''
-DISKS=() OVERLAYS=()
+APPEND='' MODULES=1 LOG='' LOGLEVEL=7 SETUP=1 QUIET=0 NET=none MAC='' PIDFILE='' CTL=''
+DISKS=() OVERLAYS=() LAYERS=()
 usage() { help_text >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --overlay) OVERLAYS+=("$2"); shift 2 ;;
+    --layer) LAYERS+=("$2"); shift 2 ;;
     --disks) NDISKS="$2"; shift 2 ;;
     --disk-size) DISK_SIZE="$2"; shift 2 ;;
     --disk) d=${2%:shared}; DISKS+=("$(realpath "$d")${2#"$d"}"); shift 2 ;;
@@ -67,6 +76,8 @@ while [ $# -gt 0 ]; do
     --log) LOG="$2"; shift 2 ;;
     --quiet) QUIET=1; shift ;;
     --quiet-kernel) LOGLEVEL=4; shift ;;
+    --pidfile) PIDFILE="$2"; shift 2 ;;
+    --ctl-pipe) CTL="$2"; shift 2 ;;
     -h|--help) usage ;;
     --) shift; break ;;
     -) break ;;
@@ -92,15 +103,19 @@ fi
 if ! [ -s "$CACHE/base.cpio.gz" ] || ! [ -x "$CACHE/busybox" ]; then
   echo "run-guest.sh: cache not built (run setup.sh)" >&2; exit 2
 fi
+for l in ${LAYERS[@]+"${LAYERS[@]}"}; do
+  [ -s "$CACHE/$l.cpio.gz" ] || { echo "run-guest.sh: no layer $l (run setup.sh --layer $l)" >&2; exit 2; }
+done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rg.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 [ -n "$LOG" ] || LOG="$CACHE/last-console.log"
 mkdir -p "$(dirname "$LOG")"
 
-# make_initrd OUT: the cached base archive plus a per-run layer (/extra,
-# overlays, /guest-cmd.sh); the kernel unpacks concatenated archives in
-# order and later files win, so the base is never rebuilt for a run
+# make_initrd OUT: the cached base archive, the image layers asked for, plus a
+# per-run layer (/extra, overlays, /guest-cmd.sh); the kernel unpacks
+# concatenated archives in order and later files win, so the base is never
+# rebuilt for a run
 make_initrd() {
   local out="$1" layer="$WORK/layer" o
   mkdir -p "$layer/extra"
@@ -109,7 +124,9 @@ make_initrd() {
   install -m 0755 "$SCRIPT" "$layer/guest-cmd.sh"
   (cd "$layer" && find . -mindepth 1 | LC_ALL=C sort | "$CACHE/busybox" cpio -o -H newc 2>/dev/null) |
     gzip -1 > "$WORK/layer.cpio.gz"
-  cat "$CACHE/base.cpio.gz" "$WORK/layer.cpio.gz" > "$out"
+  local parts=("$CACHE/base.cpio.gz")
+  for o in ${LAYERS[@]+"${LAYERS[@]}"}; do parts+=("$CACHE/$o.cpio.gz"); done
+  cat "${parts[@]}" "$WORK/layer.cpio.gz" > "$out"
 }
 
 # accelerator: KVM only where the CPU advertises it (on this project's hosts
@@ -139,6 +156,8 @@ qemu_argv() {
     -m "$MEM" -smp "$SMP" -nodefaults -no-user-config -display none -vga none
     -no-reboot -serial stdio -monitor none
     -kernel "$CACHE/vmlinuz" -initrd "$initrd" -append "$cmdline")
+  [ -z "$CTL" ] || QEMU_ARGV+=(-serial "pipe:$CTL")
+  [ -z "$PIDFILE" ] || QEMU_ARGV+=(-pidfile "$PIDFILE")
   if [ "$net" = none ]; then
     QEMU_ARGV+=(-nic none)
   else
@@ -187,7 +206,7 @@ fi
 CMDLINE="console=ttyS0 panic=-1 softlockup_panic=1 loglevel=$LOGLEVEL rg.hostname=$HOST rg.modules=$MODULES$APPEND"
 qemu_argv "$WORK/initrd.gz" "$CMDLINE" "$NET" ${DISKS[@]+"${DISKS[@]}"}
 
-echo "[run-guest] accel: ${ACCEL_ARGS[*]}  mem=$MEM smp=$SMP disks=${#DISKS[@]} timeout=${TIMEOUT}s" >&2
+echo "[run-guest] accel: ${ACCEL_ARGS[*]}  mem=$MEM smp=$SMP disks=${#DISKS[@]} timeout=${TIMEOUT}s${LAYERS[*]:+ layers=${LAYERS[*]}} initrd=$(du -k "$WORK/initrd.gz" | cut -f1)K" >&2
 start=$(date +%s.%N)
 run_qemu "$LOG"
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')

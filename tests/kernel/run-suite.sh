@@ -15,6 +15,8 @@
 #                    cargo names (mount_ocfs2) or installed names (mount.ocfs2)
 #   --cases-dir DIR  where the cases are (default: cases/ beside this script)
 #   --boot-only      run no case: measure one guest cycle
+#   --layer NAME     boot every guest with this image layer too (repeatable; a case
+#                    gets the layers its "# layers:" header names in any case)
 #   --case-timeout S default per-case timeout in the guest (default 180)
 #   --timeout S      wall-clock limit for the whole guest (default: computed
 #                    from the cases' timeouts)
@@ -28,40 +30,58 @@
 #   kernel-tests: N passed, N failed, N skipped
 set -euo pipefail
 
-# the header comment above is the help text
-help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=host-lib.sh
+. "$HERE/host-lib.sh"
 T_START=$(date +%s.%N)
 BUILD=1 BIN_DIR='' CASES_DIR="$HERE/cases" BOOT_ONLY=0 CASE_TIMEOUT=180
 TIMEOUT='' QUIET=0 RESULTS="$HERE/results"
-ARGS=()
-usage() { help_text >&2; exit 2; }
+ARGS=() EXTRA_LAYERS=()
 while [ $# -gt 0 ]; do
+  runner_option "$@"
+  if [ "$RUNNER_SHIFT" -gt 0 ]; then shift "$RUNNER_SHIFT"; continue; fi
   case "$1" in
-    --build) BUILD=1; shift ;;
-    --no-build) BUILD=0; shift ;;
-    --bin-dir) BIN_DIR="$(realpath "$2")"; BUILD=0; shift 2 ;;
-    --cases-dir) CASES_DIR="$(realpath "$2")"; shift 2 ;;
     --boot-only) BOOT_ONLY=1; shift ;;
-    --case-timeout) CASE_TIMEOUT="$2"; shift 2 ;;
-    --timeout) TIMEOUT="$2"; shift 2 ;;
-    --quiet) QUIET=1; shift ;;
-    --results) RESULTS="$(realpath -m "$2")"; shift 2 ;;
+    --layer) EXTRA_LAYERS+=("$2"); shift 2 ;;
     -h|--help) usage ;;
     -*) echo "run-suite.sh: unknown option $1" >&2; usage ;;
     *) ARGS+=("$1"); shift ;;
   esac
 done
 
-# shellcheck source=host-lib.sh
-. "$HERE/host-lib.sh"
 log() { echo "[run-suite] $*" >&2; }
 
 # ------------------------------------------------------------ the cases
 CASES=()
 [ "$BOOT_ONLY" = 1 ] || collect_cases run-suite.sh "$CASES_DIR" ${ARGS[@]+"${ARGS[@]}"}
+
+# Which guests: cases with a "# boot: bare" header need a guest in which nothing of the
+# cluster stack is loaded yet (no modules, no configfs: e.g. o2cb.init start); each gets
+# a boot of its own.  The others share one boot per set of image layers ("# layers:
+# ha"): the cases without layers boot the base image as always, and only the guests of
+# cases that need a layer get it, and the memory it needs.
+declare -A GROUP_CASES=() CASE_LAYERS=()
+GROUPS_ORDER=() BARE=() NEED_LAYERS=''
+for c in ${CASES[@]+"${CASES[@]}"}; do
+  # shellcheck disable=SC2046 # a word list
+  ls=$(layer_stack ${EXTRA_LAYERS[@]+"${EXTRA_LAYERS[@]}"} $(case_layers "${CASE_FILE[$c]}")) || exit 2
+  CASE_LAYERS[$c]=$ls
+  NEED_LAYERS="$NEED_LAYERS $ls"
+  if grep -qE '^#[[:space:]]*boot:[[:space:]]*bare' "${CASE_FILE[$c]}"; then
+    BARE+=("$c")
+  else
+    # (keys with a prefix: bash has no empty key)
+    [ -n "${GROUP_CASES[+$ls]+x}" ] || GROUPS_ORDER+=("$ls")
+    GROUP_CASES[+$ls]="${GROUP_CASES[+$ls]:-} $c"
+  fi
+done
+if [ "$BOOT_ONLY" = 1 ]; then
+  BOOT_LAYERS=$(layer_stack ${EXTRA_LAYERS[@]+"${EXTRA_LAYERS[@]}"}) || exit 2
+  NEED_LAYERS=$BOOT_LAYERS
+fi
+NEED_LAYERS=$(echo "$NEED_LAYERS" | xargs -n1 2>/dev/null | awk '!seen[$0]++' | xargs)
 
 # ------------------------------------------------------------ guest image
 prepare "$HERE" "$REPO" run-suite
@@ -79,14 +99,6 @@ cat > "$WORK/guest-cmd.sh" <<'EOF'
 exec /bin/sh /kt/driver.sh
 EOF
 
-# Cases with a "# boot: bare" header need a guest in which nothing of the cluster stack is
-# loaded yet (no modules, no configfs: e.g. o2cb.init start); each gets a boot of its own.
-# All other cases share one boot.
-STANDARD=() BARE=()
-for c in ${CASES[@]+"${CASES[@]}"}; do
-  if grep -qE '^#[[:space:]]*boot:[[:space:]]*bare' "${CASE_FILE[$c]}"; then BARE+=("$c"); else STANDARD+=("$c"); fi
-done
-
 mkdir -p "$RESULTS"
 rm -rf "$RESULTS/cases" "$RESULTS"/console*.log; mkdir -p "$RESULTS/cases"
 CONSOLE="$RESULTS/console.log"
@@ -95,26 +107,24 @@ CONSOLE="$RESULTS/console.log"
 : > "$CONSOLE"
 GUESTS_OK=1 T_GUEST=0 N_BOOTS=0 LAST_GRC=0
 
-# boot_guest LOG APPEND CASE...: one guest running the cases; its console is appended to
-# the combined console; GUESTS_OK turns 0 when the guest did not run to its end.
+# boot_guest LOG APPEND LAYERS CASE...: one guest with those image layers running the
+# cases; its console is appended to the combined console; GUESTS_OK turns 0 when the
+# guest did not run to its end.
 boot_guest() {
-  local logf=$1 append=$2 c tmo sum=0 grc=0 t
-  shift 2
-  rm -f "$OV/kt/cases/"*.sh
-  : > "$OV/kt/cases.list"
-  for c in "$@"; do
-    install -m 0644 "${CASE_FILE[$c]}" "$OV/kt/cases/$c.sh"
-    echo "$c" >> "$OV/kt/cases.list"
-    sum=$((sum + $(case_timeout "${CASE_FILE[$c]}" "$CASE_TIMEOUT") + 15))   # + teardown
-  done
+  local logf=$1 append=$2 layers=$3 grc=0 t l mem
+  shift 3
+  stage_cases "$OV/kt" "$@"
   # the whole guest is bounded: boot, every case up to its own timeout, power off
-  local limit=${TIMEOUT:-$((90 + sum))}
-  local qopts=(--no-setup --quiet-kernel --mem 256M --smp 1 --disks 4 --disk-size 256M
+  local limit=${TIMEOUT:-$((90 + CASES_TIME))}
+  # shellcheck disable=SC2086 # a word list
+  mem=$(layer_mem 256M $layers)
+  local qopts=(--no-setup --quiet-kernel --mem "$mem" --smp 1 --disks 4 --disk-size 256M
                --timeout "$limit" --log "$logf" --overlay "$OV"
                --env "CASE_TIMEOUT=$CASE_TIMEOUT")
+  for l in $layers; do qopts+=(--layer "$l"); done
   [ -z "$append" ] || qopts+=(--append "$append")
   [ "$QUIET" = 0 ] || qopts+=(--quiet)
-  log "booting a guest for $# case(s)${append:+ ($append)}, limit ${limit}s"
+  log "booting a guest for $# case(s)${append:+ ($append)}${layers:+ with layers $layers}, $mem, limit ${limit}s"
   t=$(date +%s.%N)
   "$HERE/run-guest.sh" "${qopts[@]}" - "$WORK/guest-cmd.sh" || grc=$?
   T_GUEST=$(awk -v a="$T_GUEST" -v b="$(secs "$t")" 'BEGIN{printf "%.1f", a+b}')
@@ -137,38 +147,29 @@ boot_guest() {
 }
 
 if [ "$BOOT_ONLY" = 1 ]; then
-  boot_guest "$RESULTS/console-standard.log" ""
+  boot_guest "$RESULTS/console-standard.log" "" "$BOOT_LAYERS"
 else
-  [ ${#STANDARD[@]} -eq 0 ] || boot_guest "$RESULTS/console-standard.log" "" "${STANDARD[@]}"
+  for ls in ${GROUPS_ORDER[@]+"${GROUPS_ORDER[@]}"}; do
+    lname=${ls// /-}
+    # shellcheck disable=SC2086 # case names
+    boot_guest "$RESULTS/console-${lname:-standard}.log" "" "$ls" ${GROUP_CASES[+$ls]}
+  done
   for c in ${BARE[@]+"${BARE[@]}"}; do
-    boot_guest "$RESULTS/console-$c.log" "rg.modules=0 rg.configfs=0 rg.boot=bare" "$c"
+    boot_guest "$RESULTS/console-$c.log" "rg.modules=0 rg.configfs=0 rg.boot=bare" "${CASE_LAYERS[$c]}" "$c"
   done
 fi
 grc=$LAST_GRC
 
 # ------------------------------------------------------------ results
 # each case's part of the console, for reading one failure at a time
-awk -v dir="$RESULTS/cases" '
-  /^=== CASE-BEGIN / { f = dir "/" $3 ".log" }
-  f { print > f }
-  /^CASE [^ ]+: (PASS|FAIL|SKIP)/ { f = "" }' "$WORK/console.txt"
+split_case_logs "$WORK/console.txt" "$RESULTS/cases"
 
 pass=0 fail=0 skip=0
 : > "$WORK/summary"
 for c in ${CASES[@]+"${CASES[@]}"}; do
-  line=$(grep -m1 -E "^CASE ${c//./\\.}: (PASS|FAIL|SKIP)" "$WORK/console.txt" || true)
-  if [ -z "$line" ]; then
-    why="the guest ended before it (status $grc)"
-    [ "$grc" = 124 ] && why="the guest was killed at the ${TIMEOUT}s limit"
-    [ "$grc" = 125 ] && why="the guest died (kernel panic or QEMU failure)"
-    line="CASE $c: FAIL (no result) -- $why"
-  fi
+  line=$(case_line "$WORK/console.txt" "$c" "$grc" "$TIMEOUT")
   echo "$line" >> "$WORK/summary"
-  case "$line" in
-    "CASE $c: PASS"*) pass=$((pass + 1)) ;;
-    "CASE $c: SKIP"*) skip=$((skip + 1)) ;;
-    *) fail=$((fail + 1)) ;;
-  esac
+  count_result "$line" "$c"
 done
 panic=$(grep -m1 -E 'Kernel panic|kernel BUG at|BUG: soft lockup' "$WORK/console.txt" || true)
 boot=$(sed -n 's/^RG-READY uptime=\([0-9.]*\)s.*/\1/p' "$WORK/console.txt" | head -1)
@@ -178,12 +179,7 @@ guest_ok=$GUESTS_OK
 
 # with --quiet nothing of the console was shown: show what explains a failure
 if [ "$QUIET" = 1 ]; then
-  for c in ${CASES[@]+"${CASES[@]}"}; do
-    if grep -q "^CASE ${c//./\\.}: FAIL" "$WORK/summary" && [ -s "$RESULTS/cases/$c.log" ]; then
-      echo; echo "---------- $c (last 80 lines of $RESULTS/cases/$c.log)"
-      tail -n 80 "$RESULTS/cases/$c.log" | tr -d '\r'
-    fi
-  done
+  show_failed_logs "$WORK/summary" "$RESULTS/cases" "CASE " "" 80
   if [ "$grc" -gt 1 ]; then
     echo; echo "---------- end of the console ($CONSOLE)"
     tail -n 40 "$WORK/console.txt"

@@ -7,8 +7,12 @@
 #   1. a failing case is FAIL, missing binaries are SKIP (header and
 #      run time), a hanging case is killed at its timeout with its
 #      processes, a case that leaves a cluster, mounts, a heartbeat region
-#      and changed files behind is cleaned up after, and the suite's exit
-#      status is non-zero;
+#      and changed files behind is cleaned up after, module-wide values a
+#      case changed (o2hb's dead_threshold and mode, the stack file,
+#      hb_ctl_path, a module it loaded) are put back, a case that leaves the
+#      user stack running with a pcmk volume mounted (ha layer) is cleaned up
+#      so that a classic mount works next, and the suite's exit status is
+#      non-zero;
 #   2. a kernel panic is reported, and the panicking case and the ones after
 #      it are FAIL (no result);
 #   3. a guest that never ends is killed at the wall-clock limit and reported;
@@ -48,14 +52,35 @@ expect_rc_nonzero() {
   fi
 }
 
-suite cases a-fail b-skip-header c-skip-runtime d-timeout e-leave-dirty f-check-clean
+# expect_log NAME CASE WHAT REGEX: the log of CASE in run NAME must match REGEX
+expect_log() {
+  local f="$OUT/$1/cases/$2.log"
+  if tr -d '\r' < "$f" 2>/dev/null | grep -qE -- "$4"; then
+    pass=$((pass + 1)); echo "ok   $1: $3"
+  else
+    fail=$((fail + 1)); echo "FAIL $1: $3 (no /$4/ in $f)"
+  fi
+}
+
+suite cases a-fail b-skip-header c-skip-runtime d-timeout e-leave-dirty f-check-clean \
+  i-change-module-wide j-check-module-wide k-leave-user-stack l-classic-after-user-stack
 expect cases "failing case is FAIL"        '^CASE a-fail: FAIL \([0-9.]+s\) -- exit status 1$'
 expect cases "header needs -> SKIP"         '^CASE b-skip-header: SKIP .*kt-no-such-binary'
 expect cases "need_rs -> SKIP"              '^CASE c-skip-runtime: SKIP '
 expect cases "hanging case killed"          '^CASE d-timeout: FAIL .* -- timed out after 5s$'
 expect cases "dirty case cleaned, PASS"     '^CASE e-leave-dirty: PASS '
 expect cases "state clean afterwards"       '^CASE f-check-clean: PASS '
-expect cases "closing line counts"          '^kernel-tests: 2 passed, 2 failed, 2 skipped$'
+expect cases "module-wide change PASS"      '^CASE i-change-module-wide: PASS '
+expect_log cases i-change-module-wide "dead_threshold put back" 'module-wide: restoring o2hb\.dead_threshold: 61 -> 31$'
+expect_log cases i-change-module-wide "heartbeat mode put back" 'module-wide: restoring o2hb\.mode: global -> local$'
+expect_log cases i-change-module-wide "stack file put back"     'module-wide: restoring cluster_stack: pcmk -> o2cb$'
+expect_log cases i-change-module-wide "module unloaded"         'module-wide: rmmod loop '
+expect cases "module-wide values restored" '^CASE j-check-module-wide: PASS '
+expect cases "user stack left behind, PASS" '^CASE k-leave-user-stack: PASS '
+expect_log cases k-leave-user-stack "dlm_controld stopped"  'teardown: stop dlm_controld$'
+expect_log cases k-leave-user-stack "corosync stopped"      'teardown: stop corosync$'
+expect cases "classic case after it"        '^CASE l-classic-after-user-stack: PASS '
+expect cases "closing line counts"          '^kernel-tests: 6 passed, 2 failed, 2 skipped$'
 expect_rc_nonzero cases
 
 suite panic g-panic f-check-clean

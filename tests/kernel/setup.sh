@@ -5,10 +5,15 @@
 # packages and build the base initramfs.  Called by run-guest.sh (and so by
 # run-suite.sh); run it by hand only to prepare or inspect the cache.
 #
-# usage: setup.sh [--force] [--clean] [--keep-stage]
+# usage: setup.sh [--force] [--clean] [--keep-stage] [--layer NAME]...
 #   --force       rebuild the initramfs even if it looks up to date
 #   --clean       wipe the cache first (also forgets the pinned kernel)
 #   --keep-stage  keep cache/stage (all debs extracted, ~450 MB) for inspection
+#   --layer NAME  also build the image layer NAME (layers.sh: ha = corosync,
+#                 dlm_controld, util-linux mount; pacemaker = Pacemaker and the
+#                 resource agents, on top of ha) as cache/NAME.cpio.gz, which a
+#                 runner appends to the base initramfs only for the guests that
+#                 need it; repeatable, or "a,b"
 #
 # Host: Debian bookworm x86_64 as root (or with sudo).  Missing host tools
 # (qemu-system-x86, ...) are installed with apt-get; nothing but the Debian
@@ -31,6 +36,7 @@
 #   vmlinuz, KVER  the guest kernel and its release string
 #   busybox        static busybox used on the host for cpio
 #   base.stamp     hash of the recipe the initramfs was built from
+#   debs-NAME/, NAME.cpio.gz, NAME.stamp   the same for each layer built
 set -euo pipefail
 
 # the header comment above is the help text
@@ -38,15 +44,18 @@ help_text() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${RG_CACHE:-$HERE/cache}"
-FORCE=0 KEEP_STAGE=0
-for a in "$@"; do
-  case "$a" in
+FORCE=0 KEEP_STAGE=0 LAYERS=''
+while [ $# -gt 0 ]; do
+  case "$1" in
     --force) FORCE=1 ;;
     --clean) rm -rf "$CACHE"; FORCE=1 ;;
     --keep-stage) KEEP_STAGE=1 ;;
+    --layer) [ $# -ge 2 ] || { echo "setup.sh: --layer needs a name" >&2; exit 2; }
+             LAYERS="$LAYERS ${2//,/ }"; shift ;;
     -h|--help) help_text; exit 0 ;;
-    *) echo "setup.sh: unknown argument $a" >&2; exit 2 ;;
+    *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
   esac
+  shift
 done
 mkdir -p "$CACHE/debs"
 
@@ -79,8 +88,26 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   }
 fi
 
+# lib_closure LDSO LIBPATH ALLOWED FILE...: the shared libraries FILE... need, one path a
+# line, as the staged dynamic loader resolves them along LIBPATH.  ld.so also searches
+# the host's own directories after LIBPATH; a library found only there is not in the
+# guest, so anything resolved outside the ALLOWED directories (":"-separated prefixes)
+# fails the build, as does one not found at all.
+lib_closure() {
+  local ldso=$1 lp=$2 allowed=$3 out bad
+  shift 3
+  out=$(for f in "$@"; do "$ldso" --library-path "$lp" --list "$f" || echo "LDSO-FAILED: $f"; done |
+        awk '/=> not found/{print "MISSING:"$1; next} /^LDSO-FAILED/{print; next} /=> \//{print $3}' | sort -u)
+  bad=$(echo "$out" | awk -v ok="$allowed" '
+    BEGIN { n = split(ok, a, ":") }
+    /^(MISSING:|LDSO-FAILED)/ { print; next }
+    { for (i = 1; i <= n; i++) if (a[i] != "" && index($0, a[i] "/") == 1) next; print "OUTSIDE:" $0 }')
+  [ -z "$bad" ] || die "unresolved libraries: $(echo "$bad" | tr '\n' ' ')"
+  echo "$out"
+}
+
 # ---------------------------------------------------------------- kernel pin
-have_deb() { compgen -G "$CACHE/debs/${1}_*.deb" >/dev/null; }
+have_deb() { compgen -G "${2:-$CACHE/debs}/${1}_*.deb" >/dev/null; }   # PKG [DIR]
 resolve_meta() { # what linux-image-amd64 points at, per the local apt lists
   apt-cache depends linux-image-amd64 2>/dev/null |
     awk '/Depends: linux-image-[0-9]/{print $2; exit}'
@@ -89,12 +116,15 @@ resolve_newest() { # fallback: the newest versioned amd64 kernel apt knows about
   apt-cache search --names-only '^linux-image-[0-9][0-9.]*-[0-9]+-amd64$' 2>/dev/null |
     awk '{print $1}' | sort -V | tail -1
 }
-download() { # apt-get download PKG... into debs/; true if all arrived
+download() { download_to "$CACHE/debs" "$@"; }
+download_to() { # DIR PKG...: apt-get download into DIR; true if all arrived
+  local dir=$1 p
+  shift
+  mkdir -p "$dir"
   # apt's _apt user may not be able to write here; that is only a warning
-  (cd "$CACHE/debs" && apt-get download "$@" 2>&1 |
+  (cd "$dir" && apt-get download "$@" 2>&1 |
      grep -v -e '^W: Download is performed unsandboxed' >&2) || true
-  local p
-  for p in "$@"; do have_deb "$p" || return 1; done
+  for p in "$@"; do have_deb "$p" "$dir" || return 1; done
 }
 
 KPKG="${RG_KERNEL_PKG:-}"
@@ -147,6 +177,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   FORCE=1
 fi
 
+# ---------------------------------------------------------------- layers
+# The HA layers are built on top of the base rootfs (layers.sh); the base recipe does
+# not include them, so the base image stays what it is for the guests without them.
+# shellcheck source=layers.sh
+. "$HERE/layers.sh"
+build_layers() {
+  local l
+  for l in $LAYERS; do build_layer "$l"; done
+}
+
 # ---------------------------------------------------------------- up to date?
 # The recipe: this script, the guest /init and the exact set of debs.  A hash
 # rather than mtimes, because a fresh git clone gives every file a new mtime.
@@ -159,6 +199,7 @@ HASH=$(recipe_hash)
 if [ $FORCE = 0 ] && [ -s "$CACHE/base.cpio.gz" ] && [ -s "$CACHE/vmlinuz" ] &&
    [ -x "$CACHE/busybox" ] && [ "$(cat "$CACHE/base.stamp" 2>/dev/null)" = "$HASH" ]; then
   log "up to date: $(cat "$CACHE/KVER") ($KPKG), $CACHE/base.cpio.gz"
+  build_layers
   exit 0
 fi
 
@@ -222,12 +263,8 @@ EXTRA_BINS="bin/bash usr/bin/stat bin/kmod"
 # shared libraries: closure via the staged dynamic loader
 LDSO="$STAGE/lib64/ld-linux-x86-64.so.2"
 LP="$STAGE/lib/x86_64-linux-gnu:$STAGE/usr/lib/x86_64-linux-gnu"
-libs=$(for b in $OCFS2_BINS $EXTRA_BINS; do
-         "$LDSO" --library-path "$LP" --list "$STAGE/$b"
-       done | awk '/=> not found/{print "MISSING:"$1; next} /=> \//{print $3}' | sort -u)
-if echo "$libs" | grep -q '^MISSING:'; then
-  die "unresolved libraries: $(echo "$libs" | grep MISSING: | tr '\n' ' ')"
-fi
+# shellcheck disable=SC2046 # a word list of paths without blanks
+libs=$(lib_closure "$LDSO" "$LP" "$STAGE" $(for b in $OCFS2_BINS $EXTRA_BINS; do echo "$STAGE/$b"; done))
 for l in $libs; do
   cp -L "$l" "$ROOT/lib/x86_64-linux-gnu/$(basename "$l")"
 done
@@ -321,3 +358,4 @@ echo "$HASH" > "$CACHE/base.stamp"
 # rebuilt from debs/ in a few seconds whenever the recipe changes
 [ "$KEEP_STAGE" = 1 ] || rm -rf "$STAGE"
 log "done: $(du -h "$CACHE/base.cpio.gz" | cut -f1) initramfs, kernel $KVER ($KPKG)"
+build_layers

@@ -17,15 +17,7 @@ barrier node2-mounted
 grep " $MNT " /proc/mounts || fail "$MNT is not mounted"
 
 step "write here, read there"
-echo "hello from $NODE $(cat /proc/sys/kernel/random/boot_id)" > "$MNT/from-$NODE"
-dd if=/dev/urandom of="$MNT/blob-$NODE" bs=1M count=8 2>/dev/null
-sync
-mine="$(cat "$MNT/from-$NODE")|$(md5sum < "$MNT/blob-$NODE")"
-theirs=$(barrier written "$mine")
-got="$(cat "$MNT/from-$PEER")|$(md5sum < "$MNT/blob-$PEER")"
-[ "$got" = "$theirs" ] || fail "read '$got' of what $PEER wrote as '$theirs'"
-say "read what $PEER wrote: ${got%%|*}"
-barrier read
+write_here_read_there "$MNT"
 
 step "mounted.ocfs2 -f"
 /sbin/mounted.ocfs2 -f | tee mounted.out

@@ -21,39 +21,37 @@ KT=/kt
 . "$KT/lib.sh"
 # shellcheck source=SCRIPTDIR/../cluster-lib.sh
 . "$KT/cluster-lib.sh"
-export KT_PRELUDE=$KT/cluster-lib.sh NODE
-WORKROOT=/tmp/kt
-DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
-mkdir -p "$WORKROOT"
-SUITE_T0=$(now)
+driver_setup 180 "$KT/cluster-lib.sh"
 
 echo "CLUSTER-BEGIN node=$NODE ip=$MY_IP peer=$PEER/$PEER_IP cases=$(wc -l < "$KT/cases.list")"
 
 # ---------------------------------------------------------------- devices
 # The guests boot bare (rg.modules=0: nothing of the cluster stack loaded, as
 # on a machine before o2cb.init start), so the virtio drivers come here.
-for _m in virtio_pci virtio_blk virtio_net; do
+for _m in virtio_pci virtio_blk; do
   modprobe "$_m" 2>&1 || echo "driver: modprobe $_m failed"
 done
-wait_until 10 test -e /sys/class/net/eth0 || echo "driver: no eth0"
-ip link set eth0 up && ip addr add "$MY_IP/24" dev eth0 ||
-  echo "driver: cannot configure eth0"
+guest_net_up "$MY_IP"
 wait_until 10 test -e /sys/block/vdc || echo "driver: no /dev/vdc"
 RG_DISKS=
 for _b in /sys/block/vd*; do [ -e "$_b" ] && RG_DISKS="$RG_DISKS/dev/${_b##*/} "; done
 export RG_DISKS
-printf '%s node1\n%s node2\n' 10.77.0.1 10.77.0.2 >> /etc/hosts
 mkdir -p /sys/kernel/debug
 grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 
 # ---------------------------------------------------------------- our tools
 # Swapped in for the C ones, as an admin would install them: the kernel's
 # umount helper (hb_ctl_path) is /sbin/ocfs2_hb_ctl, `mount -t ocfs2` runs
-# /sbin/mount.ocfs2.
-for _b in "$RS_SBIN"/*; do
-  [ -e "$_b" ] || { echo "ours: none in $RS_SBIN"; break; }
-  cp "$_b" "/sbin/${_b##*/}" && echo "ours: /sbin/${_b##*/}"
-done
+# /sbin/mount.ocfs2.  Not with RG_INSTALL_OURS=0 (run-cluster.sh --c-tools, the
+# default on the pcmk stack): then the C tools stay there and ours are at $RS_SBIN.
+if [ "${RG_INSTALL_OURS:-1}" = 1 ]; then
+  for _b in "$RS_SBIN"/*; do
+    [ -e "$_b" ] || { echo "ours: none in $RS_SBIN"; break; }
+    cp "$_b" "/sbin/${_b##*/}" && echo "ours: /sbin/${_b##*/}"
+  done
+else
+  echo "ours: not installed; the C tools at /sbin (stack ${RG_STACK:-o2cb})"
+fi
 
 # ---------------------------------------------------------------- meet
 # node2 boots a little later; the first meeting waits long for it
@@ -68,21 +66,10 @@ fi
 echo "CLUSTER-DISKS $RG_DISKS"
 dmesg -c > /dev/null   # boot messages are not any case's
 
-PASS=0 FAIL=0 SKIP=0 BROKEN=''
-
 run_case() {
   name=$1 f=$KT/cases/$1.sh
-  echo
-  echo "=== CASE-BEGIN $name"
-  t0=$(now) KT_RESULT='' KT_REASON=''
-  if [ -n "$BROKEN" ]; then
-    KT_RESULT=SKIP KT_REASON="$BROKEN"
-  elif [ ! -f "$f" ]; then
-    KT_RESULT=FAIL KT_REASON="no such case file $f"
-  else
-    missing=$(missing_bins "$f")
-    [ -z "$missing" ] || KT_RESULT=SKIP KT_REASON="our binaries not built yet: $missing"
-  fi
+  case_begin "$name"
+  story_precheck "$f"
   if [ -z "$KT_RESULT" ]; then
     tmo=$(case_timeout_of "$f" "$DEFAULT_TIMEOUT")
     if exchange "begin:$name" '' $(($(date +%s) + 120)) 1 > /dev/null; then
@@ -95,15 +82,9 @@ run_case() {
   # the end meeting carries each guest's result; a guest that is still in the
   # case gets its case's own watchdog time to come
   peer=$(exchange "end:$name" "$KT_RESULT" $(($(date +%s) + ${tmo:-0} + 60)) 1) || peer="FAIL (did not come to the end of the case)"
-  line="CASE $name: $KT_RESULT ($(elapsed "$t0")s)${KT_REASON:+ -- $KT_REASON}"
-  echo "$line"
+  report_case "$name" "$KT_RESULT" "$KT_REASON" "$t0" "$WORKROOT"
   echo "PEER $name: $peer"
-  echo "$line" >> "$WORKROOT/results"
-  case $KT_RESULT in
-    PASS) PASS=$((PASS + 1)) ;;
-    SKIP) SKIP=$((SKIP + 1)) ;;
-    *) FAIL=$((FAIL + 1)); BROKEN="not run: $name failed on $NODE" ;;
-  esac
+  case $KT_RESULT in PASS|SKIP) ;; *) BROKEN="not run: $name failed on $NODE" ;; esac
   case $peer in
     PASS|SKIP*) ;;
     *) [ -n "$BROKEN" ] || BROKEN="not run: $name failed on $PEER" ;;
@@ -115,8 +96,4 @@ for c in $(cat "$KT/cases.list"); do
   run_case "$c"
 done
 
-echo
-echo "=== SUITE RESULTS ($NODE)"
-cat "$WORKROOT/results" 2>/dev/null
-echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$SUITE_T0")s"
-[ "$FAIL" = 0 ]
+suite_summary " ($NODE)" "$WORKROOT" "$SUITE_T0"

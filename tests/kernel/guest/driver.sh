@@ -24,26 +24,35 @@
 #                                default $RG_CASE_TIMEOUT or 180
 #   # boot: bare                 run in a guest of its own in which no module is
 #                                loaded and configfs is not mounted (run-suite.sh)
+#   # layers: ha pacemaker       image layers the case needs (run-suite.sh boots such
+#                                cases in a guest with those layers and more memory);
+#                                a case whose layer this guest lacks is FAIL
+#
+# Module-wide values (o2hb's dead_threshold and mode, hb_ctl_path, the stack file) and
+# the list of loaded modules are recorded when the guest starts ($KT_STATE0); the
+# teardown puts back whatever a case changed, and a value that stays changed is
+# "not clean" (lib.sh, module_wide_*).
 set -u   # not -e: the driver must outlive anything a case or a teardown does
 KT=/kt
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$KT/lib.sh"
 : "${RG_DISKS:=}" "${KVER:=$(uname -r)}"   # exported by /init
-WORKROOT=/tmp/kt
-DEFAULT_TIMEOUT=${RG_CASE_TIMEOUT:-180}
-mkdir -p "$WORKROOT"
-SUITE_T0=$(now)
+driver_setup 180
 
-# what a case may change in /etc, saved once to be put back after each case
+# what a case may change in /etc, saved once to be put back after each case (the
+# user stack's configuration only where the ha layer brought it)
 SAVE=$WORKROOT/.etc
+ETC_SAVED=
 mkdir -p "$SAVE"
-cp -a /etc/ocfs2 "$SAVE/ocfs2"
-cp -a /etc/default "$SAVE/default"
+for _e in ocfs2 default corosync dlm; do
+  [ -d "/etc/$_e" ] || continue
+  cp -a "/etc/$_e" "$SAVE/$_e" && ETC_SAVED="$ETC_SAVED $_e"
+done
 HOST0=$(hostname)
 restore_etc() {
-  rm -rf /etc/ocfs2 /etc/default
-  cp -a "$SAVE/ocfs2" /etc/ocfs2
-  cp -a "$SAVE/default" /etc/default
+  for _e in $ETC_SAVED; do
+    rm -rf "/etc/${_e:?}"; cp -a "$SAVE/$_e" "/etc/$_e"
+  done
   [ "$(hostname)" = "$HOST0" ] || hostname "$HOST0"
 }
 
@@ -70,18 +79,26 @@ for _b in "$RS_SBIN"/*; do
   _libs=$(/lib64/ld-linux-x86-64.so.2 --list "$_b" 2>&1 | grep -E 'not found|version .* not found' || true)
   if [ -n "$_libs" ]; then echo "ours: $_b: CANNOT LOAD: $_libs"; else echo "ours: $_b"; fi
 done
+# module-wide values as the guest started; a bare boot starts with nothing loaded, but
+# the state every case is brought back to has /init's modules loaded
+export KT_STATE0=$WORKROOT/.state0
+module_wide_record "$KT_STATE0"
+if [ "${RG_BOOT:-}" = bare ]; then
+  for _m in $(cat /etc/rg-modules); do _m=${_m##*/}; _m=${_m%%.ko*}; echo "$_m" | tr - _; done |
+    sort -u - "$KT_STATE0.modules" > "$KT_STATE0.m" && mv "$KT_STATE0.m" "$KT_STATE0.modules"
+fi
+echo "module-wide at start: $(tr '\n' ' ' < "$KT_STATE0")"
+echo "layers: ${RG_LAYERS:-none}"
 dmesg -c > /dev/null   # boot messages are not any case's
 
-PASS=0 FAIL=0 SKIP=0
 # A bare boot (rg.boot=bare: no modules, no configfs) is the clean state its one case
 # starts from; after the case the usual state is restored and checked.
 FRESH_BARE=0
 [ "${RG_BOOT:-}" = bare ] && FRESH_BARE=1
 run_case() {
   name=$1 f=$KT/cases/$1.sh
-  echo
-  echo "=== CASE-BEGIN $name"
-  t0=$(now) result='' reason=''
+  case_begin "$name"
+  result='' reason=''
   if [ "$FRESH_BARE" = 1 ]; then
     FRESH_BARE=0
   elif ! state_clean > "$WORKROOT/.dirty" 2>&1; then
@@ -92,6 +109,11 @@ run_case() {
   fi
   if [ -z "$result" ] && [ ! -f "$f" ]; then
     result=FAIL reason="no such case file $f"
+  fi
+  if [ -z "$result" ]; then
+    for _l in $(case_header layers "$f"); do
+      have_layer "$_l" || result=FAIL reason="needs the image layer $_l, which this guest was booted without"
+    done
   fi
   if [ -z "$result" ]; then
     missing=$(missing_bins "$f")
@@ -113,14 +135,7 @@ run_case() {
     result=FAIL reason="${reason:+$reason; }teardown could not restore a clean state: $(cat "$WORKROOT/.dirty")"
   fi
   dmesg -c > /dev/null
-  line="CASE $name: $result ($(elapsed "$t0")s)${reason:+ -- $reason}"
-  echo "$line"
-  echo "$line" >> "$WORKROOT/results"
-  case $result in
-    PASS) PASS=$((PASS + 1)) ;;
-    SKIP) SKIP=$((SKIP + 1)) ;;
-    *) FAIL=$((FAIL + 1)) ;;
-  esac
+  report_case "$name" "$result" "$reason" "$t0" "$WORKROOT"
 }
 
 # shellcheck disable=SC2013 # one case name a line, no blanks
@@ -128,8 +143,4 @@ for c in $(cat "$KT/cases.list"); do
   run_case "$c"
 done
 
-echo
-echo "=== SUITE RESULTS"
-cat "$WORKROOT/results" 2>/dev/null
-echo "SUITE-SUMMARY pass=$PASS fail=$FAIL skip=$SKIP time=$(elapsed "$SUITE_T0")s"
-[ "$FAIL" = 0 ]
+suite_summary "" "$WORKROOT" "$SUITE_T0"
