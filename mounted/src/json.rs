@@ -55,7 +55,7 @@ fn volume(c: &Columns, uuid: &str, label: &[u8]) -> VolumeJson {
 
 fn render(volumes: Vec<VolumeJson>) -> Vec<u8> {
     let doc = Doc {
-        schema: o2cb::json::SCHEMA_VERSION,
+        schema: o2cb_runtime::SCHEMA_VERSION,
         volumes,
     };
     let mut out = serde_json::to_vec_pretty(&doc).expect("plain data serializes");

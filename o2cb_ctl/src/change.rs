@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
 use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluster, read_clusters};
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 use crate::{
     cluster_dir_name, configfs_io, infer_type, init_stack, load, message, refused_edit, store,

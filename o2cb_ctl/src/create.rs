@@ -9,7 +9,7 @@ use cluster_conf::NewNode;
 use configfs::{
     apply, paths, plan_add_node, read_cluster, ConfigfsName, DesiredNode, NameKind, Op, Plan, Undo,
 };
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 use crate::{
     cluster_dir_name, configfs_io, init_stack, load, message, refused_edit, store, validate_attrs,
@@ -42,7 +42,8 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
                 if let Err(e) = session.doc.add_cluster(name) {
                     return Err(refused_edit(ctx, e));
                 }
-                if let Some(note) = o2cb::tool::adoption_note(session.doc.config(), name) {
+                if let Some(note) = o2cb_runtime::session::adoption_note(session.doc.config(), name)
+                {
                     message(ctx, note);
                 }
                 if let Some(stack) = &stack {
@@ -88,7 +89,7 @@ fn create_cluster_dir(
 fn create_node(
     ctx: &mut Context<'_>,
     o: &Options,
-    session: &mut o2cb::tool::Session,
+    session: &mut o2cb_runtime::Session,
     stack: Option<&o2cb_sys::stack::StackInfo>,
 ) -> Result<(), i32> {
     if o.objects.len() != 1 {

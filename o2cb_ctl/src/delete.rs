@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
 use configfs::{apply, paths, read_cluster, read_clusters, ConfigfsName, NameKind, Op, Plan, Undo};
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 use crate::change::offline;
 use crate::{

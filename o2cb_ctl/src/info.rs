@@ -4,7 +4,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
 use cluster_conf::{Cluster, Config, Node};
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 use crate::{
     infer_type, load, message, unknown_object, validate_attrs, ObjectType, Options, Status,

@@ -16,7 +16,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 mod change;
 mod create;
@@ -156,7 +156,7 @@ pub const OPTIONS: OptionTable<'static, u8> = OptionTable {
 fn version() -> String {
     format!(
         "{PROG} version {} (o2cb-rs {})\n",
-        o2cb::tool::REFERENCE_VERSION,
+        o2cb_runtime::REFERENCE_VERSION,
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -177,7 +177,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Options, i32>
     let mut o = Options::default();
     let mut parser = Getopt::new(&OPTIONS, args)
         .expect("the option table is valid")
-        .posixly_correct(o2cb::tool::posixly_correct());
+        .posixly_correct(o2cb_runtime::posixly_correct());
     for item in parser.by_ref() {
         let (c, arg) = match item {
             Parsed::Opt { id, arg } => (id, arg),
@@ -354,20 +354,20 @@ fn cluster_dir_name(ctx: &mut Context<'_>, name: &[u8]) -> Result<configfs::Conf
 
 /// Loads /etc/ocfs2/cluster.conf, printing the reference's failure line after our
 /// diagnostics.
-fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb::tool::Session, i32> {
+fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb_runtime::Session, i32> {
     let path = ctx.root.cluster_conf();
     let shown = ctx.root.display_path(&path).display().to_string();
-    let opened = o2cb::tool::Session::open(
+    let opened = o2cb_runtime::Session::open(
         path.as_os_str(),
         modify,
-        &mut o2cb::tool::lock_wait_notice(ctx),
+        &mut o2cb_runtime::session::lock_wait_notice(ctx),
     );
     match opened {
         Ok(mut s) => {
             s.shown = shown;
             Ok(s)
         }
-        Err(o2cb::tool::LoadFailure::Invalid(doc)) => {
+        Err(o2cb_runtime::LoadFailure::Invalid(doc)) => {
             let text = doc.render_diagnostics(&shown, |s| s == cluster_conf::Severity::Error);
             ctx.error_bytes(text.as_bytes());
             message(
@@ -376,7 +376,7 @@ fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb::tool::Session, i32>
             );
             Err(Status::Io.code())
         }
-        Err(o2cb::tool::LoadFailure::Io(e)) => {
+        Err(o2cb_runtime::LoadFailure::Io(e)) => {
             message(
                 ctx,
                 format_args!("Unable to load cluster configuration file \"{shown}\": {e}"),
@@ -387,7 +387,7 @@ fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb::tool::Session, i32>
 }
 
 /// Writes the file back if the operation changed it.
-fn store(ctx: &mut Context<'_>, session: &mut o2cb::tool::Session) -> i32 {
+fn store(ctx: &mut Context<'_>, session: &mut o2cb_runtime::Session) -> i32 {
     let shown = session.shown.clone();
     match session.store(ctx) {
         Ok(()) => 0,

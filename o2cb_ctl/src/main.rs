@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(o2cb::main_with(o2cb_ctl::run));
+    std::process::exit(o2cb_runtime::main_with(o2cb_ctl::run));
 }

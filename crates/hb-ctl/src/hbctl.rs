@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use configfs::{paths, ConfigfsIo, ConfigfsName, NameKind, RealConfigfs};
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
-use o2cb::context::Context;
+use o2cb_runtime::Context;
 
 use crate::error::{line, Reported};
 use crate::join::{self, JoinError, Left, RunningCluster};
@@ -108,7 +108,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, i32>
     let argv0 = ctx.argv0.clone();
     let mut parser = Getopt::new(&OPTIONS, args)
         .expect("the option table is valid")
-        .posixly_correct(o2cb::tool::posixly_correct());
+        .posixly_correct(o2cb_runtime::posixly_correct());
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id, arg } => match id {

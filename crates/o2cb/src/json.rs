@@ -6,7 +6,7 @@ use cluster_conf::{Cluster, Config, Filesystem};
 use serde::Serialize;
 
 /// Version of every JSON document we print; incremented only for incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub use o2cb_runtime::SCHEMA_VERSION;
 
 #[derive(Serialize)]
 struct FilesystemsDoc {

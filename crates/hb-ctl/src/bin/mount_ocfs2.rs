@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(o2cb::main_with(hb_ctl::mount::run));
+    std::process::exit(o2cb_runtime::main_with(hb_ctl::mount::run));
 }

@@ -12,7 +12,7 @@ use std::cell::OnceCell;
 use cluster_conf::{Config, Document, FsUuid, Severity};
 use configfs::{ClusterState, NodeState};
 use fs_policy::{mount_policy, Layout, MountDecision, VolumeFacts};
-use o2cb::tool::fsctl::read_layout;
+use o2cb_runtime::settings::read_layout;
 use o2cb_sys::SysRoot;
 use ocfs2_disk::Superblock;
 

@@ -171,7 +171,7 @@ fn load_reads_cluster_conf_and_the_layout_under_a_root() {
     let p = ClusterConfPolicy::load(&root);
     assert_eq!(check(&p, "alpha", &sb).unwrap(), ["preferred_slot=3"]);
 
-    let (settings, _) = o2cb::init::settings_path(&root);
+    let (settings, _) = o2cb_runtime::settings::settings_path(&root);
     std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
     std::fs::write(&settings, "O2CB_FS_LAYOUT=sideways\n").unwrap();
     let e = check(&ClusterConfPolicy::load(&root), "alpha", &sb).unwrap_err();

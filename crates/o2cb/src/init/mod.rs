@@ -22,9 +22,7 @@ use o2cb_sys::{dlmfs, modules, mounts, process, stack, SysRoot};
 use crate::context::Context;
 use crate::tool::{self, Outcome, Session};
 
-pub mod settings;
-
-use settings::SettingsFile;
+pub use o2cb_runtime::settings::{self, settings_path, O2cbSettings, SettingsFile};
 
 /// Defaults and minimums of the script (spec §4.1).
 pub const DEFAULT_HEARTBEAT_THRESHOLD: u32 = 31;
@@ -52,70 +50,13 @@ enum Step {
 /// The action's result: `Err` is the exit status.
 type Flow = Result<(), i32>;
 
-/// The settings the script reads, from the settings file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct O2cbSettings {
-    pub enabled: bool,
-    pub stack: String,
-    pub boot_cluster: Option<String>,
-    pub heartbeat_threshold: Option<u32>,
-    pub idle_timeout_ms: Option<u32>,
-    pub keepalive_delay_ms: Option<u32>,
-    pub reconnect_delay_ms: Option<u32>,
-}
-
-impl O2cbSettings {
-    /// The values the file gives, as the script reads them (an empty stack means `o2cb`).
-    pub fn from_file(file: &SettingsFile) -> Result<O2cbSettings, String> {
-        let number = |key: &str| -> Result<Option<u32>, String> {
-            match file.get(key) {
-                None | Some("") => Ok(None),
-                Some(v) => v
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("{key}=`{v}` is not a number")),
-            }
-        };
-        Ok(O2cbSettings {
-            enabled: file.get("O2CB_ENABLED") == Some("true"),
-            stack: file
-                .get("O2CB_STACK")
-                .filter(|s| !s.is_empty())
-                .unwrap_or("o2cb")
-                .to_string(),
-            boot_cluster: file
-                .get("O2CB_BOOTCLUSTER")
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            heartbeat_threshold: number("O2CB_HEARTBEAT_THRESHOLD")?,
-            idle_timeout_ms: number("O2CB_IDLE_TIMEOUT_MS")?,
-            keepalive_delay_ms: number("O2CB_KEEPALIVE_DELAY_MS")?,
-            reconnect_delay_ms: number("O2CB_RECONNECT_DELAY_MS")?,
-        })
-    }
-
-    fn timeouts(&self) -> Timeouts {
-        Timeouts {
-            dead_threshold: self.heartbeat_threshold,
-            idle_timeout_ms: self.idle_timeout_ms,
-            keepalive_delay_ms: self.keepalive_delay_ms,
-            reconnect_delay_ms: self.reconnect_delay_ms,
-        }
-    }
-}
-
-/// Which settings file the script uses (spec §4.1), and whether that is "Debian mode".
-pub fn settings_path(root: &SysRoot) -> (PathBuf, bool) {
-    let sysconfig = root.sysconfig_o2cb();
-    let default = root.default_o2cb();
-    if sysconfig.is_file() {
-        (sysconfig, false)
-    } else if default.is_file() {
-        (default, true)
-    } else if root.sysconfig_dir().is_dir() {
-        (sysconfig, false)
-    } else {
-        (default, false)
+/// The timeouts the settings give, for configfs.
+fn timeouts(s: &O2cbSettings) -> Timeouts {
+    Timeouts {
+        dead_threshold: s.heartbeat_threshold,
+        idle_timeout_ms: s.idle_timeout_ms,
+        keepalive_delay_ms: s.keepalive_delay_ms,
+        reconnect_delay_ms: s.reconnect_delay_ms,
     }
 }
 
@@ -623,7 +564,7 @@ impl Init<'_, '_> {
             Ok(s) => s,
             Err(e) => return Step::Failed(Some(format!("cannot read cluster {cluster}: {e}"))),
         };
-        let plan = match plan_timeouts(&state, &self.settings.timeouts()) {
+        let plan = match plan_timeouts(&state, &timeouts(&self.settings)) {
             Ok(p) => p,
             Err(e) => {
                 return Step::Failed(Some(format!(

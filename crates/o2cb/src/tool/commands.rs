@@ -62,27 +62,10 @@ pub fn add_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsStr
         return o;
     }
     ctx.verbose(format!("Added cluster '{}'", show(name)));
-    if let Some(note) = adoption_note(session.doc.config(), name) {
+    if let Some(note) = o2cb_runtime::session::adoption_note(session.doc.config(), name) {
         ctx.error(note);
     }
     Outcome::Done
-}
-
-/// Stanzas that named a cluster before it existed were kept (the C tools drop them on their
-/// first rewrite); once the cluster is added they belong to it. The note that says so.
-pub fn adoption_note(config: &cluster_conf::Config, name: &[u8]) -> Option<String> {
-    let c = config.cluster(name)?;
-    if c.nodes.is_empty() && c.regions.is_empty() {
-        return None;
-    }
-    let nodes: Vec<String> = c.nodes.iter().map(|n| show(&n.name)).collect();
-    let regions: Vec<String> = c.regions.iter().map(|r| show(&r.region)).collect();
-    Some(format!(
-        "note: cluster '{}' takes over stanzas that already named it: nodes [{}], heartbeat regions [{}]",
-        show(name),
-        nodes.join(", "),
-        regions.join(", ")
-    ))
 }
 
 pub fn remove_cluster(

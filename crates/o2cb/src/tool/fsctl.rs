@@ -36,29 +36,7 @@ pub const EXIT_NOT_ACTIVE: i32 = 3;
 pub const EXIT_MISCONFIGURED: i32 = 2;
 pub const EXIT_FAILED: i32 = 1;
 
-/// The layout the settings file selects (`O2CB_FS_LAYOUT`; absent means classic). The
-/// error says what is wrong, naming the file.
-pub fn read_layout(root: &o2cb_sys::SysRoot) -> Result<Layout, LayoutError> {
-    let (path, _) = crate::init::settings_path(root);
-    let shown = root.display_path(&path).display().to_string();
-    let text = o2cb_sys::conffile::read_optional(&path)
-        .map(|b| String::from_utf8_lossy(&b.unwrap_or_default()).into_owned())
-        .map_err(|e| LayoutError::Unreadable(e.to_string()))?;
-    let value = crate::init::settings::SettingsFile::parse(&text)
-        .ok()
-        .and_then(|f| f.get("O2CB_FS_LAYOUT").map(str::to_string))
-        .unwrap_or_default();
-    Layout::parse(&value).ok_or(LayoutError::Invalid { value, shown })
-}
-
-/// Why the layout is not known.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LayoutError {
-    #[error("{0}")]
-    Unreadable(String),
-    #[error("O2CB_FS_LAYOUT={value} in {shown} is neither `classic` nor `per-fs`")]
-    Invalid { value: String, shown: String },
-}
+pub use o2cb_runtime::settings::{read_layout, LayoutError};
 
 /// [`read_layout`] for a command: failures are reported, with the exit status to use.
 pub fn layout(ctx: &mut Context<'_>) -> Result<Layout, i32> {

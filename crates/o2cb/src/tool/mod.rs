@@ -22,12 +22,11 @@ pub mod fsctl;
 mod list;
 
 pub use check::CHECK_OPTIONS;
-pub use commands::{adoption_note, ADD_NODE_OPTIONS};
-pub use config::{lock_wait_notice, LoadFailure, Session};
+pub use commands::ADD_NODE_OPTIONS;
 pub use list::LIST_OPTIONS;
+pub use o2cb_runtime::session::{lock_wait_notice, LoadFailure, Session};
 
-/// The implementation's version, and the reference release whose behaviour it reproduces.
-pub const REFERENCE_VERSION: &str = "1.8.9";
+pub use o2cb_runtime::{posixly_correct, REFERENCE_VERSION};
 
 /// What a command reports back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,11 +326,6 @@ pub fn usage_text(prog: &str) -> String {
     }
     s.push('\n');
     s
-}
-
-/// Whether glibc would run in POSIX mode.
-pub fn posixly_correct() -> bool {
-    std::env::var_os("POSIXLY_CORRECT").is_some()
 }
 
 /// Runs `o2cb` with `args` (`argv[1..]`) and returns the exit status.

@@ -10,6 +10,10 @@
 //! give the value written and leave every other assignment as it was.
 
 use std::fmt;
+use std::path::PathBuf;
+
+use fs_policy::Layout;
+use o2cb_sys::SysRoot;
 
 /// The keys the init logic reads, in the order the C tools write them, with the comment the
 /// C tools put above each.
@@ -381,6 +385,88 @@ fn quote(value: &str) -> String {
         }
     }
     out
+}
+
+/// The settings the script reads, from the settings file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct O2cbSettings {
+    pub enabled: bool,
+    pub stack: String,
+    pub boot_cluster: Option<String>,
+    pub heartbeat_threshold: Option<u32>,
+    pub idle_timeout_ms: Option<u32>,
+    pub keepalive_delay_ms: Option<u32>,
+    pub reconnect_delay_ms: Option<u32>,
+}
+
+impl O2cbSettings {
+    /// The values the file gives, as the script reads them (an empty stack means `o2cb`).
+    pub fn from_file(file: &SettingsFile) -> Result<O2cbSettings, String> {
+        let number = |key: &str| -> Result<Option<u32>, String> {
+            match file.get(key) {
+                None | Some("") => Ok(None),
+                Some(v) => v
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("{key}=`{v}` is not a number")),
+            }
+        };
+        Ok(O2cbSettings {
+            enabled: file.get("O2CB_ENABLED") == Some("true"),
+            stack: file
+                .get("O2CB_STACK")
+                .filter(|s| !s.is_empty())
+                .unwrap_or("o2cb")
+                .to_string(),
+            boot_cluster: file
+                .get("O2CB_BOOTCLUSTER")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            heartbeat_threshold: number("O2CB_HEARTBEAT_THRESHOLD")?,
+            idle_timeout_ms: number("O2CB_IDLE_TIMEOUT_MS")?,
+            keepalive_delay_ms: number("O2CB_KEEPALIVE_DELAY_MS")?,
+            reconnect_delay_ms: number("O2CB_RECONNECT_DELAY_MS")?,
+        })
+    }
+}
+
+/// Which settings file the script uses (spec §4.1), and whether that is "Debian mode".
+pub fn settings_path(root: &SysRoot) -> (PathBuf, bool) {
+    let sysconfig = root.sysconfig_o2cb();
+    let default = root.default_o2cb();
+    if sysconfig.is_file() {
+        (sysconfig, false)
+    } else if default.is_file() {
+        (default, true)
+    } else if root.sysconfig_dir().is_dir() {
+        (sysconfig, false)
+    } else {
+        (default, false)
+    }
+}
+
+/// The layout the settings file selects (`O2CB_FS_LAYOUT`; absent means classic). The
+/// error says what is wrong, naming the file.
+pub fn read_layout(root: &SysRoot) -> Result<Layout, LayoutError> {
+    let (path, _) = settings_path(root);
+    let shown = root.display_path(&path).display().to_string();
+    let text = o2cb_sys::conffile::read_optional(&path)
+        .map(|b| String::from_utf8_lossy(&b.unwrap_or_default()).into_owned())
+        .map_err(|e| LayoutError::Unreadable(e.to_string()))?;
+    let value = SettingsFile::parse(&text)
+        .ok()
+        .and_then(|f| f.get("O2CB_FS_LAYOUT").map(str::to_string))
+        .unwrap_or_default();
+    Layout::parse(&value).ok_or(LayoutError::Invalid { value, shown })
+}
+
+/// Why the layout is not known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("O2CB_FS_LAYOUT={value} in {shown} is neither `classic` nor `per-fs`")]
+    Invalid { value: String, shown: String },
 }
 
 #[cfg(test)]
