@@ -15,10 +15,12 @@ use std::io::Write;
 use o2cb_sys::SysRoot;
 
 pub mod context;
+pub mod error;
 pub mod session;
 pub mod settings;
 
 pub use context::Context;
+pub use error::{report, ToolError, ToolResult};
 pub use session::{LoadFailure, Session};
 
 /// The release of the C ocfs2-tools whose behaviour the tools reproduce (their `-V` prints
