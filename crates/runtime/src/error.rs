@@ -81,8 +81,8 @@ mod tests {
             &mut out,
             &mut err,
         );
-        let failed: ToolResult = Err(e.into());
-        let code = report(&mut ctx, failed.unwrap_err().as_ref(), "usage: tool\n");
+        let failed: Box<dyn ToolError> = e.into();
+        let code = report(&mut ctx, failed.as_ref(), "usage: tool\n");
         (code, String::from_utf8(err).unwrap())
     }
 

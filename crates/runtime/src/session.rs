@@ -97,21 +97,6 @@ impl Session {
         &self.path
     }
 
-    /// Writes the document back if it differs from the file. Returns false after printing
-    /// the error when that fails.
-    pub fn save(&mut self, ctx: &mut Context<'_>) -> bool {
-        let shown = self.shown.clone();
-        match self.store(ctx) {
-            Ok(()) => true,
-            Err(e) => {
-                ctx.error(format!(
-                    "{e} while storing the cluster configuration in file '{shown}'"
-                ));
-                false
-            }
-        }
-    }
-
     /// Writes the document back if it differs from the file, after telling (on stderr)
     /// about the problems the edit introduced.
     pub fn store(&mut self, ctx: &mut Context<'_>) -> Result<(), o2cb_sys::FileError> {

@@ -20,7 +20,7 @@ use o2cb_sys::process::Signal;
 use o2cb_sys::{dlmfs, modules, mounts, process, stack, SysRoot};
 
 use crate::context::Context;
-use crate::tool::{self, Outcome, Session};
+use crate::tool::{self, CmdResult, Session};
 
 pub use o2cb_runtime::settings::{self, settings_path, O2cbSettings, SettingsFile};
 
@@ -427,7 +427,7 @@ impl Init<'_, '_> {
     /// it succeeded and what it printed.
     fn o2cb(
         &mut self,
-        command: fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> Outcome,
+        command: fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> CmdResult,
         cluster: &str,
     ) -> (bool, String) {
         let mut out = Vec::new();
@@ -441,9 +441,13 @@ impl Init<'_, '_> {
             );
             let path = sub.root.cluster_conf().into_os_string();
             match Session::load(&mut sub, &path, false) {
-                Some(mut s) => {
-                    command(&mut sub, &mut s, vec![OsString::from(cluster)]) == Outcome::Done
-                }
+                Some(mut s) => match command(&mut sub, &mut s, vec![OsString::from(cluster)]) {
+                    Ok(()) => true,
+                    Err(failure) => {
+                        o2cb_runtime::report(&mut sub, &failure, "");
+                        false
+                    }
+                },
                 None => false,
             }
         };
@@ -458,7 +462,7 @@ impl Init<'_, '_> {
     fn o2cb_step(
         &mut self,
         text: &str,
-        command: fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> Outcome,
+        command: fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> CmdResult,
         cluster: &str,
     ) -> bool {
         self.begin(text);

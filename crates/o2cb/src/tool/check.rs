@@ -18,7 +18,7 @@ use cluster_conf::{Diagnostic, Document};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 use o2cb_sys::conffile::read_optional;
 
-use super::{parse_subcommand, Outcome, Session};
+use super::{parse_subcommand, CmdResult, Failure, Session};
 use crate::context::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,9 +36,9 @@ pub const CHECK_OPTIONS: OptionTable<'static, CheckOpt> = OptionTable {
 /// Output is passed on in pieces of this size.
 const FLUSH_AT: usize = 64 * 1024;
 
-pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
     let Some((opts, operands)) = parse_subcommand(ctx, "check", &CHECK_OPTIONS, args) else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let all = opts.iter().any(|(o, _)| *o == CheckOpt::All);
     let (path, shown) = match operands.first() {
@@ -48,12 +48,10 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
     let bytes = match read_optional(&path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
-            ctx.error(format!("{shown}: no such file"));
-            return Outcome::Exit(2);
+            return Err(Failure::refused(format!("{shown}: no such file")).with_status(2));
         }
         Err(e) => {
-            ctx.error(e);
-            return Outcome::Exit(2);
+            return Err(Failure::refused(e).with_status(2));
         }
     };
     let doc = if all {
@@ -132,9 +130,9 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
         ctx.verbose(format!("{shown}: no problems found"));
     }
     if errors > 0 {
-        Outcome::Exit(1)
+        Err(Failure::Status(1))
     } else {
-        Outcome::Exit(0)
+        Ok(())
     }
 }
 

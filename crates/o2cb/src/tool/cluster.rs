@@ -18,57 +18,39 @@ use o2cb_sys::stack::{init_classic, StackInfo};
 
 use super::commands::validate_cluster_name;
 use super::config::{bytes, known_cluster};
-use super::{Outcome, Session};
+use super::{CmdResult, Failure, Session};
 use crate::context::Context;
 
 /// Start-up for commands that change the kernel: may load the stack's modules, as the
 /// reference does.
-fn init(ctx: &mut Context<'_>, load_modules: bool) -> Option<(StackInfo, RealConfigfs)> {
-    match init_classic(&ctx.root, load_modules) {
-        Ok(info) => {
-            let io = RealConfigfs::for_root(info.configfs.clone(), ctx.root.is_real_root());
-            Some((info, io))
-        }
-        Err(e) => {
-            ctx.error(format!("{e} while initializing the cluster"));
-            None
-        }
-    }
+fn init(ctx: &Context<'_>, load_modules: bool) -> Result<(StackInfo, RealConfigfs), Failure> {
+    let info = init_classic(&ctx.root, load_modules)
+        .map_err(|e| Failure::refused(format!("{e} while initializing the cluster")))?;
+    let io = RealConfigfs::for_root(info.configfs.clone(), ctx.root.is_real_root());
+    Ok((info, io))
 }
 
-fn configfs_error(ctx: &mut Context<'_>, e: std::io::Error, doing: &str) -> Outcome {
-    ctx.error(format!("{e} while {doing}"));
-    Outcome::Failed
+fn configfs_error(e: std::io::Error, doing: &str) -> Failure {
+    Failure::refused(format!("{e} while {doing}"))
 }
 
 /// Applies a plan; a plan refused before anything was written, or a kernel refusal (after
-/// which `apply` has undone its work), is reported.
-fn plan_and_apply(
-    ctx: &mut Context<'_>,
-    io: &mut dyn ConfigfsIo,
-    plan: Result<Plan, PlanError>,
-) -> Result<(), Outcome> {
+/// which `apply` has undone its work), is the failure.
+fn plan_and_apply(io: &mut dyn ConfigfsIo, plan: Result<Plan, PlanError>) -> CmdResult {
     let applied = plan
         .map_err(|e| e.to_string())
         .and_then(|p| apply(io, &p).map(drop).map_err(|e| e.to_string()));
-    applied.map_err(|e| {
-        ctx.error(e);
-        Outcome::Failed
-    })
+    applied.map_err(Failure::refused)
 }
 
 /// The registered clusters, first the active one.
-fn registered(
-    ctx: &mut Context<'_>,
-    io: &mut dyn ConfigfsIo,
-) -> Result<Vec<ConfigfsName>, Outcome> {
+fn registered(io: &mut dyn ConfigfsIo) -> Result<Vec<ConfigfsName>, Failure> {
     match read_clusters(io) {
         Ok(Some(c)) => Ok(c),
-        Ok(None) => {
-            ctx.error("Unable to access cluster service: the o2cb node manager is not loaded (no cluster directory in configfs)");
-            Err(Outcome::Failed)
-        }
-        Err(e) => Err(configfs_error(ctx, e, "looking up the registered cluster")),
+        Ok(None) => Err(Failure::refused(
+            "Unable to access cluster service: the o2cb node manager is not loaded (no cluster directory in configfs)",
+        )),
+        Err(e) => Err(configfs_error(e, "looking up the registered cluster")),
     }
 }
 
@@ -76,28 +58,20 @@ pub fn register_cluster(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some(arg) = args.first() else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let name = bytes(arg);
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), name).cloned() else {
-        return Outcome::Failed;
-    };
+    let cluster = known_cluster(session.doc.config(), name)?.clone();
     if let Err(reason) = validate_cluster_name(name) {
-        ctx.error(format!("Cluster name is invalid ; {reason}"));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Cluster name is invalid ; {reason}"
+        )));
     }
-    let Some((_, mut io)) = init(ctx, true) else {
-        return Outcome::Failed;
-    };
-    let hostname = match o2cb_sys::hostname::hostname() {
-        Ok(h) => h,
-        Err(e) => {
-            ctx.error(format!("Could not determine local host name: {e}"));
-            return Outcome::Failed;
-        }
-    };
+    let (_, mut io) = init(ctx, true)?;
+    let hostname = o2cb_sys::hostname::hostname()
+        .map_err(|e| Failure::refused(format!("Could not determine local host name: {e}")))?;
     let checks = Checks::from_env();
     let desired = match desired_cluster_with(&cluster, &hostname, checks) {
         Ok(d) => d,
@@ -105,11 +79,10 @@ pub fn register_cluster(
             for e in errors {
                 ctx.error(e);
             }
-            ctx.error(format!(
+            return Err(Failure::refused(format!(
                 "cluster '{}' was not registered",
                 name.to_str_lossy()
-            ));
-            return Outcome::Failed;
+            )));
         }
     };
     if desired.local_node().is_none() {
@@ -119,98 +92,70 @@ pub fn register_cluster(
             hostname.to_str_lossy()
         ));
     }
-    let clusters = match registered(ctx, &mut io) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let clusters = registered(&mut io)?;
     let current = if clusters.contains(&desired.name) {
-        match read_cluster(&mut io, &desired.name) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                return configfs_error(ctx, e, &format!("reading cluster '{}'", desired.name))
-            }
-        }
+        let state = read_cluster(&mut io, &desired.name)
+            .map_err(|e| configfs_error(e, &format!("reading cluster '{}'", desired.name)))?;
+        Some(state)
     } else {
         None
     };
     let plan = plan_register_with(&desired, &clusters, current.as_ref(), checks);
-    if let Err(o) = plan_and_apply(ctx, &mut io, plan) {
-        return o;
-    }
+    plan_and_apply(&mut io, plan)?;
     ctx.verbose(format!("Cluster '{}' registered", desired.name));
-    Outcome::Done
+    Ok(())
 }
 
-/// The active cluster if it is `name`; otherwise prints the reference's "not active".
+/// The active cluster if it is `name`; otherwise the reference's "not active".
 fn active_cluster(
-    ctx: &mut Context<'_>,
     io: &mut dyn ConfigfsIo,
     name: &[u8],
-) -> Result<(Vec<ConfigfsName>, ClusterState), Outcome> {
-    let clusters = registered(ctx, io)?;
+) -> Result<(Vec<ConfigfsName>, ClusterState), Failure> {
+    let clusters = registered(io)?;
     let active = clusters
         .first()
         .filter(|c| c.as_str().as_bytes() == name)
-        .cloned();
-    let Some(active) = active else {
-        ctx.error(format!("Cluster '{}' is not active", name.to_str_lossy()));
-        return Err(Outcome::Failed);
-    };
-    match read_cluster(io, &active) {
-        Ok(state) => Ok((clusters, state)),
-        Err(e) => Err(configfs_error(
-            ctx,
-            e,
-            &format!("reading cluster '{active}'"),
-        )),
-    }
+        .cloned()
+        .ok_or_else(|| {
+            Failure::refused(format!("Cluster '{}' is not active", name.to_str_lossy()))
+        })?;
+    let state = read_cluster(io, &active)
+        .map_err(|e| configfs_error(e, &format!("reading cluster '{active}'")))?;
+    Ok((clusters, state))
 }
 
 /// The command's cluster argument, after start-up, if it is the active cluster: the
 /// configfs handle, the registered clusters and the cluster's state.
 fn active_cluster_of(
-    ctx: &mut Context<'_>,
+    ctx: &Context<'_>,
     args: &[OsString],
-) -> Result<(RealConfigfs, Vec<ConfigfsName>, ClusterState), Outcome> {
-    let name = bytes(args.first().ok_or(Outcome::Usage)?);
-    let (_, mut io) = init(ctx, true).ok_or(Outcome::Failed)?;
-    let (clusters, state) = active_cluster(ctx, &mut io, name)?;
+) -> Result<(RealConfigfs, Vec<ConfigfsName>, ClusterState), Failure> {
+    let name = bytes(args.first().ok_or(Failure::Usage)?);
+    let (_, mut io) = init(ctx, true)?;
+    let (clusters, state) = active_cluster(&mut io, name)?;
     Ok((io, clusters, state))
 }
 
 /// Stops one region of `cluster`, saying which if the kernel refuses.
 fn stop_region(
-    ctx: &mut Context<'_>,
     io: &mut dyn ConfigfsIo,
     cluster: &ConfigfsName,
     region: &ConfigfsName,
-) -> Result<(), Outcome> {
+) -> CmdResult {
     apply(io, &plan_stop_region(cluster, region))
         .map(drop)
-        .map_err(|e| {
-            ctx.error(format!("{e} while stopping heartbeat on region '{region}'"));
-            Outcome::Failed
-        })
+        .map_err(|e| Failure::refused(format!("{e} while stopping heartbeat on region '{region}'")))
 }
 
 pub fn unregister_cluster(
     ctx: &mut Context<'_>,
     _session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
-    let (mut io, clusters, state) = match active_cluster_of(ctx, &args) {
-        Ok(v) => v,
-        Err(o) => return o,
-    };
-    if let Err(o) = plan_and_apply(
-        ctx,
-        &mut io,
-        plan_unregister(&state.name, &clusters, &state),
-    ) {
-        return o;
-    }
+) -> CmdResult {
+    let (mut io, clusters, state) = active_cluster_of(ctx, &args)?;
+    plan_and_apply(&mut io, plan_unregister(&state.name, &clusters, &state))?;
     ctx.verbose(format!("Cluster '{}' unregistered", state.name));
-    Outcome::Done
+    Ok(())
 }
 
 /// Whether a registered cluster counts as online (spec §4.8): this host's node is
@@ -298,7 +243,7 @@ pub fn cluster_status(
     ctx: &mut Context<'_>,
     _session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     // The reference parses no options here; `--json` is ours.
     let json = args.iter().any(|a| a == "--json");
     let wanted = args.iter().find(|a| *a != "--json").map(bytes);
@@ -309,9 +254,9 @@ pub fn cluster_status(
         ctx.print(report.line.as_bytes());
     }
     if report.online {
-        Outcome::Done
+        Ok(())
     } else {
-        Outcome::Failed
+        Err(Failure::Status(1))
     }
 }
 
@@ -330,21 +275,14 @@ pub fn start_heartbeat(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some(arg) = args.first() else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let name = bytes(arg);
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), name).cloned() else {
-        return Outcome::Failed;
-    };
-    let Some((_, mut io)) = init(ctx, true) else {
-        return Outcome::Failed;
-    };
-    let clusters = match registered(ctx, &mut io) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let cluster = known_cluster(session.doc.config(), name)?.clone();
+    let (_, mut io) = init(ctx, true)?;
+    let clusters = registered(&mut io)?;
     let state = match clusters.iter().find(|c| c.as_str().as_bytes() == name) {
         Some(c) => read_cluster(&mut io, c).ok(),
         None => None,
@@ -352,11 +290,13 @@ pub fn start_heartbeat(
     let Some(state) = state.filter(|s| s.local_node().is_some()) else {
         // The reference prints this and exits 0; a heartbeat that did not start is a
         // failure here (docs/compatibility.md).
-        ctx.error(format!("Cluster '{}' not registered", name.to_str_lossy()));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Cluster '{}' not registered",
+            name.to_str_lossy()
+        )));
     };
     if !state.is_global() {
-        return Outcome::Done;
+        return Ok(());
     }
     let wanted: Vec<String> = cluster
         .regions
@@ -368,73 +308,65 @@ pub fn start_heartbeat(
     // Regions this invocation started, to stop again if a later one fails. Regions that were
     // already running are never touched (the reference stops them too).
     let mut started: Vec<ConfigfsName> = Vec::new();
-    let mut failed = false;
     for region in &wanted {
-        if state
+        let running = state
             .regions
             .iter()
-            .any(|r| r.name.as_str() == region && r.is_running())
-        {
+            .any(|r| r.name.as_str() == region && r.is_running());
+        if running {
             continue;
         }
-        let Some(device_region) = devices.get(region) else {
-            ctx.error(format!(
-                "Heartbeat region could not be found {region} (no block device has a volume with this UUID)"
-            ));
-            failed = true;
-            break;
-        };
-        let params = match RegionParams::from_device(device_region) {
-            Ok(p) => p,
+        match start_region(&mut io, &state.name, region, devices.get(region)) {
+            Ok(name) => started.push(name),
             Err(e) => {
-                ctx.error(e);
-                failed = true;
-                break;
+                for r in started.iter().rev() {
+                    let _ = apply(&mut io, &plan_stop_region(&state.name, r));
+                }
+                return Err(e);
             }
-        };
-        let region_name = params.name.clone();
-        if let Err(e) = apply(&mut io, &plan_start_region(&state.name, &params)) {
-            ctx.error(format!("{e} while starting heartbeat on region '{region}'"));
-            failed = true;
-            break;
         }
-        started.push(region_name);
-    }
-    if failed {
-        for r in started.iter().rev() {
-            let _ = apply(&mut io, &plan_stop_region(&state.name, r));
-        }
-        return Outcome::Failed;
     }
     // Regions running but no longer configured are stopped.
     for r in &state.regions {
         if !wanted.iter().any(|w| w == r.name.as_str()) {
-            if let Err(o) = stop_region(ctx, &mut io, &state.name, &r.name) {
-                return o;
-            }
+            stop_region(&mut io, &state.name, &r.name)?;
         }
     }
     ctx.print(b"Global heartbeat started\n");
-    Outcome::Done
+    Ok(())
+}
+
+/// Starts one configured region on the device that holds its volume.
+fn start_region(
+    io: &mut dyn ConfigfsIo,
+    cluster: &ConfigfsName,
+    region: &str,
+    device: Option<&o2cb_sys::volume::DeviceRegion>,
+) -> Result<ConfigfsName, Failure> {
+    let device = device.ok_or_else(|| {
+        Failure::refused(format!(
+            "Heartbeat region could not be found {region} (no block device has a volume with this UUID)"
+        ))
+    })?;
+    let params = RegionParams::from_device(device).map_err(Failure::refused)?;
+    apply(io, &plan_start_region(cluster, &params)).map_err(|e| {
+        Failure::refused(format!("{e} while starting heartbeat on region '{region}'"))
+    })?;
+    Ok(params.name)
 }
 
 pub fn stop_heartbeat(
     ctx: &mut Context<'_>,
     _session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
-    let (mut io, _, state) = match active_cluster_of(ctx, &args) {
-        Ok(v) => v,
-        Err(o) => return o,
-    };
+) -> CmdResult {
+    let (mut io, _, state) = active_cluster_of(ctx, &args)?;
     if state.is_global() {
         for r in &state.regions {
-            if let Err(o) = stop_region(ctx, &mut io, &state.name, &r.name) {
-                return o;
-            }
+            stop_region(&mut io, &state.name, &r.name)?;
         }
     }
     // Printed in local mode too, where nothing was done, as the reference does.
     ctx.print(b"Global heartbeat stopped\n");
-    Outcome::Done
+    Ok(())
 }

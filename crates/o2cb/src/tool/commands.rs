@@ -10,7 +10,7 @@ use cluster_conf::{HeartbeatMode, NewNode};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
 use super::config::{bytes, edit, known_cluster};
-use super::{parse_subcommand, Outcome, Session};
+use super::{parse_subcommand, CmdResult, Failure, Session};
 use crate::context::Context;
 
 /// Longest cluster name `add-cluster` accepts (the kernel's configfs names are not the limit
@@ -44,47 +44,42 @@ fn show(name: &[u8]) -> String {
     name.to_str_lossy().into_owned()
 }
 
-pub fn add_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn add_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
     let Some(arg) = args.first() else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let name = trim(bytes(arg));
     if let Err(reason) = validate_cluster_name(name) {
-        ctx.error(format!("Cluster name is invalid ; {reason}"));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Cluster name is invalid ; {reason}"
+        )));
     }
     if session.doc.config().cluster(name).is_some() {
         // The reference reports this and exits 0; scripts rely on that for idempotent setup.
         ctx.error(format!("Cluster '{}' already exists", show(name)));
-        return Outcome::Done;
+        return Ok(());
     }
-    if let Err(o) = edit(ctx, session, |doc| doc.add_cluster(name)) {
-        return o;
-    }
+    edit(session, |doc| doc.add_cluster(name))?;
     ctx.verbose(format!("Added cluster '{}'", show(name)));
     if let Some(note) = o2cb_runtime::session::adoption_note(session.doc.config(), name) {
         ctx.error(note);
     }
-    Outcome::Done
+    Ok(())
 }
 
 pub fn remove_cluster(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let name = match args.first() {
         Some(a) if !trim(bytes(a)).is_empty() => trim(bytes(a)),
-        _ => return Outcome::Usage,
+        _ => return Err(Failure::Usage),
     };
-    if known_cluster(ctx, session.doc.config(), name).is_none() {
-        return Outcome::Failed;
-    }
-    if let Err(o) = edit(ctx, session, |doc| doc.remove_cluster(name)) {
-        return o;
-    }
+    known_cluster(session.doc.config(), name)?;
+    edit(session, |doc| doc.remove_cluster(name))?;
     ctx.verbose(format!("Removed cluster '{}'", show(name)));
-    Outcome::Done
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +113,9 @@ fn parse_c_int_base0(s: &str) -> Option<i64> {
     parse_c_long_base0(s).map(|v| i64::from(v as i32))
 }
 
-pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
     let Some((opts, operands)) = parse_subcommand(ctx, "add-node", &ADD_NODE_OPTIONS, args) else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let mut ip: Option<OsString> = None;
     // -1 is the reference's "not given" for both numbers.
@@ -133,47 +128,45 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
             AddNodeOpt::Port => match parse_c_int_base0(&arg.to_string_lossy()) {
                 Some(v) => port = v,
                 None => {
-                    ctx.error("Invalid port number");
-                    return Outcome::Usage;
+                    return Err(Failure::Misused("Invalid port number".to_string()));
                 }
             },
             AddNodeOpt::Number => match parse_c_int_base0(&arg.to_string_lossy()) {
                 Some(v) => number = v,
                 None => {
-                    ctx.error("Invalid node number");
-                    return Outcome::Usage;
+                    return Err(Failure::Misused("Invalid node number".to_string()));
                 }
             },
         }
     }
     if operands.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let cluster_name = bytes(&operands[0]);
     let node_name = trim(bytes(&operands[1]));
     if node_name.is_empty() {
-        ctx.error("Node name cannot be zero length");
-        return Outcome::Usage;
+        return Err(Failure::Misused(
+            "Node name cannot be zero length".to_string(),
+        ));
     }
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
-        return Outcome::Failed;
-    };
+    let cluster = known_cluster(session.doc.config(), cluster_name)?;
     let ip_address: Ipv4Addr = match &ip {
         Some(ip) => match parse_inet_pton(bytes(ip)) {
             Some(a) => a,
             None => {
-                ctx.error(format!("Bad IP Address '{}'", ip.to_string_lossy()));
-                return Outcome::Failed;
+                return Err(Failure::refused(format!(
+                    "Bad IP Address '{}'",
+                    ip.to_string_lossy()
+                )));
             }
         },
         None => match o2cb_sys::resolve::resolve_ipv4(node_name) {
             Ok(a) => a,
             Err(e) => {
-                ctx.error(format!(
+                return Err(Failure::refused(format!(
                     "{e}, while looking up the IP address for '{}'",
                     show(node_name)
-                ));
-                return Outcome::Failed;
+                )));
             }
         },
     };
@@ -182,18 +175,19 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
         match (0..=MAX_NODE_NUMBER).find(|&n| !used(n)) {
             Some(n) => n,
             None => {
-                ctx.error("Cluster is full - No more nodes can be added to it");
-                return Outcome::Failed;
+                return Err(Failure::refused(
+                    "Cluster is full - No more nodes can be added to it",
+                ));
             }
         }
     } else if !(0..=i64::from(MAX_NODE_NUMBER)).contains(&number) {
-        ctx.error(format!("Nodenum should be >=0 and < 255 but is {number}"));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Nodenum should be >=0 and < 255 but is {number}"
+        )));
     } else if used(number as u32) {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "Choose another node number as '{number}' is in use"
-        ));
-        return Outcome::Failed;
+        )));
     } else {
         number as u32
     };
@@ -205,8 +199,10 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
         port as u32
     };
     if cluster.node(node_name).is_some() {
-        ctx.error(format!("Node '{}' already exists", show(node_name)));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Node '{}' already exists",
+            show(node_name)
+        )));
     }
     let node = NewNode {
         name: BString::from(node_name),
@@ -214,152 +210,131 @@ pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString
         ip_address,
         ip_port,
     };
-    if let Err(o) = edit(ctx, session, |doc| doc.add_node(cluster_name, &node)) {
-        return o;
-    }
+    edit(session, |doc| doc.add_node(cluster_name, &node))?;
     ctx.verbose(format!(
         "Added node '{}' in cluster '{}' having ip '{ip_address}', port '{}' and number '{number}'",
         show(node_name),
         show(cluster_name),
         ip_port as i32
     ));
-    Outcome::Done
+    Ok(())
 }
 
-pub fn remove_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn remove_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
     if args.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let (cluster_name, node_name) = (bytes(&args[0]), bytes(&args[1]));
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
-        return Outcome::Failed;
-    };
+    let cluster = known_cluster(session.doc.config(), cluster_name)?;
     if cluster.node(node_name).is_none() {
-        ctx.error(format!("Unknown node '{}'", show(node_name)));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Unknown node '{}'",
+            show(node_name)
+        )));
     }
-    if let Err(o) = edit(ctx, session, |doc| doc.remove_node(cluster_name, node_name)) {
-        return o;
-    }
+    edit(session, |doc| doc.remove_node(cluster_name, node_name))?;
     ctx.verbose(format!(
         "Removed node '{}' from cluster '{}'",
         show(node_name),
         show(cluster_name)
     ));
-    Outcome::Done
+    Ok(())
 }
 
 /// The region named by a heartbeat command's second argument: a block device's volume
 /// UUID, or the text itself.
-fn region_argument(ctx: &mut Context<'_>, arg: &[u8]) -> Result<BString, Outcome> {
+fn region_argument(arg: &[u8]) -> Result<BString, Failure> {
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(arg));
-    if o2cb_sys::device::is_block_device(path) {
-        return match o2cb_sys::volume::OpenedVolume::open(path) {
-            Ok(v) => Ok(BString::from(v.uuid_hex())),
-            Err(e) => {
-                ctx.error(format!(
-                    "{e} while reading region on device '{}'",
-                    path.display()
-                ));
-                Err(Outcome::Failed)
-            }
-        };
+    if !o2cb_sys::device::is_block_device(path) {
+        return Ok(BString::from(arg));
     }
-    Ok(BString::from(arg))
+    let volume = o2cb_sys::volume::OpenedVolume::open(path).map_err(|e| {
+        Failure::refused(format!(
+            "{e} while reading region on device '{}'",
+            path.display()
+        ))
+    })?;
+    Ok(BString::from(volume.uuid_hex()))
 }
 
 use std::os::unix::ffi::OsStrExt;
 
-pub fn add_heartbeat(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn add_heartbeat(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> CmdResult {
     if args.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let cluster_name = bytes(&args[0]);
-    let region = match region_argument(ctx, trim(bytes(&args[1]))) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
+    let region = region_argument(trim(bytes(&args[1])))?;
     // The reference writes an empty region, which it then refuses to read back.
     if region.is_empty() {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
-        return Outcome::Failed;
-    };
+    let cluster = known_cluster(session.doc.config(), cluster_name)?;
     if cluster.region(&region).is_some() {
-        ctx.error(format!("Heartbeat region '{region}' already exists"));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Heartbeat region '{region}' already exists"
+        )));
     }
-    if let Err(o) = edit(ctx, session, |doc| {
+    edit(session, |doc| {
         doc.add_heartbeat_region(cluster_name, &region)
-    }) {
-        return o;
-    }
+    })?;
     ctx.verbose(format!(
         "Added heartbeat region '{region}' to cluster '{}'",
         show(cluster_name)
     ));
-    Outcome::Done
+    Ok(())
 }
 
 pub fn remove_heartbeat(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     if args.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let cluster_name = bytes(&args[0]);
     // Unlike add-heartbeat, the reference does not trim this argument.
-    let region = match region_argument(ctx, bytes(&args[1])) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), cluster_name) else {
-        return Outcome::Failed;
-    };
+    let region = region_argument(bytes(&args[1]))?;
+    let cluster = known_cluster(session.doc.config(), cluster_name)?;
     if cluster.region(&region).is_none() {
-        ctx.error(format!("Unknown heartbeat region '{region}'"));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Unknown heartbeat region '{region}'"
+        )));
     }
-    if let Err(o) = edit(ctx, session, |doc| {
+    edit(session, |doc| {
         doc.remove_heartbeat_region(cluster_name, &region)
-    }) {
-        return o;
-    }
+    })?;
     ctx.verbose(format!(
         "Removed heartbeat region '{region}' from cluster '{}'",
         show(cluster_name)
     ));
-    Outcome::Done
+    Ok(())
 }
 
 pub fn heartbeat_mode(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     if args.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let cluster_name = bytes(&args[0]);
     let mode = match bytes(&args[1]) {
         b"global" => HeartbeatMode::Global,
         b"local" => HeartbeatMode::Local,
-        _ => return Outcome::Usage,
+        _ => return Err(Failure::Usage),
     };
-    if known_cluster(ctx, session.doc.config(), cluster_name).is_none() {
-        return Outcome::Failed;
-    }
-    if let Err(o) = edit(ctx, session, |doc| {
-        doc.set_heartbeat_mode(cluster_name, mode)
-    }) {
-        return o;
-    }
+    known_cluster(session.doc.config(), cluster_name)?;
+    edit(session, |doc| doc.set_heartbeat_mode(cluster_name, mode))?;
     ctx.verbose(format!(
         "Changed heartbeat mode in cluster '{}' to '{mode}'",
         show(cluster_name)
     ));
-    Outcome::Done
+    Ok(())
 }

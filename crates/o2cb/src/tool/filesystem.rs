@@ -24,7 +24,7 @@ use fs_policy::{allocate_one, Placement};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
 use super::config::{bytes, edit, known_cluster};
-use super::{parse_subcommand, Outcome, Session};
+use super::{parse_subcommand, CmdResult, Failure, Session};
 use crate::context::Context;
 
 /// A filesystem named on the command line: by UUID, or by a device or image to read.
@@ -45,47 +45,35 @@ impl Named {
 }
 
 /// Reads a `<uuid|device>` argument.
-pub fn filesystem_argument(ctx: &mut Context<'_>, arg: &OsString) -> Option<Named> {
+pub fn filesystem_argument(arg: &OsString) -> Result<Named, Failure> {
     if let Some(uuid) = FsUuid::parse(bytes(arg)) {
-        return Some(Named { uuid, volume: None });
+        return Ok(Named { uuid, volume: None });
     }
     let path = std::path::Path::new(arg);
     if !path.exists() {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "'{}' is neither a filesystem UUID (32 hexadecimal digits) nor a device",
             arg.to_string_lossy()
-        ));
-        return None;
+        )));
     }
-    match o2cb_sys::volume::OpenedVolume::open(path) {
-        Ok(v) => {
-            let uuid =
-                FsUuid::parse(v.uuid_hex().as_bytes()).expect("the superblock gives 32 hex digits");
-            Some(Named {
-                uuid,
-                volume: Some(v),
-            })
-        }
-        Err(e) => {
-            ctx.error(format!(
-                "{e} while reading the superblock of '{}'",
-                path.display()
-            ));
-            None
-        }
-    }
+    let volume = o2cb_sys::volume::OpenedVolume::open(path).map_err(|e| {
+        Failure::refused(format!(
+            "{e} while reading the superblock of '{}'",
+            path.display()
+        ))
+    })?;
+    let uuid =
+        FsUuid::parse(volume.uuid_hex().as_bytes()).expect("the superblock gives 32 hex digits");
+    Ok(Named {
+        uuid,
+        volume: Some(volume),
+    })
 }
 
-fn known_filesystem<'c>(
-    ctx: &mut Context<'_>,
-    config: &'c Config,
-    uuid: FsUuid,
-) -> Option<&'c Filesystem> {
-    let fs = config.filesystem(uuid);
-    if fs.is_none() {
-        ctx.error(format!("Unknown filesystem {uuid}"));
-    }
-    fs
+fn known_filesystem(config: &Config, uuid: FsUuid) -> Result<&Filesystem, Failure> {
+    config
+        .filesystem(uuid)
+        .ok_or_else(|| Failure::refused(format!("Unknown filesystem {uuid}")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,14 +101,14 @@ pub fn add_filesystem(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some((opts, operands)) =
         parse_subcommand(ctx, "add-filesystem", &ADD_FILESYSTEM_OPTIONS, args)
     else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     if operands.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let mut label: Option<BString> = None;
     let mut slots: Option<u16> = None;
@@ -129,30 +117,26 @@ pub fn add_filesystem(
         match opt {
             AddFsOpt::Label => {
                 if bytes(&arg).len() > MAX_LABEL_LEN {
-                    ctx.error(format!("Label is longer than {MAX_LABEL_LEN} bytes"));
-                    return Outcome::Failed;
+                    return Err(Failure::refused(format!(
+                        "Label is longer than {MAX_LABEL_LEN} bytes"
+                    )));
                 }
                 label = Some(BString::from(bytes(&arg)));
             }
             AddFsOpt::Slots => match parse_c_long_base0(&arg.to_string_lossy()) {
                 Some(n) if (1..=i64::from(MAX_SLOTS)).contains(&n) => slots = Some(n as u16),
                 _ => {
-                    ctx.error(format!(
+                    return Err(Failure::Misused(format!(
                         "Invalid slot count '{}' (1 to {MAX_SLOTS})",
                         arg.to_string_lossy()
-                    ));
-                    return Outcome::Usage;
+                    )));
                 }
             },
         }
     }
     let cluster = bytes(&operands[0]).to_vec();
-    if known_cluster(ctx, session.doc.config(), &cluster).is_none() {
-        return Outcome::Failed;
-    }
-    let Some(named) = filesystem_argument(ctx, &operands[1]) else {
-        return Outcome::Failed;
-    };
+    known_cluster(session.doc.config(), &cluster)?;
+    let named = filesystem_argument(&operands[1])?;
     if let Some(v) = named.facts() {
         if label.is_none() {
             label = v.label.clone().filter(|l| !l.is_empty());
@@ -160,18 +144,19 @@ pub fn add_filesystem(
         slots = slots.or(v.max_slots);
         if let Some(on_disk) = v.cluster.as_deref().filter(|c| !c.is_empty()) {
             if on_disk != cluster.as_slice() {
-                ctx.error(format!(
+                return Err(Failure::refused(format!(
                     "the volume belongs to cluster '{}' (on disk), not '{}'",
                     on_disk.to_str_lossy(),
                     cluster.to_str_lossy()
-                ));
-                return Outcome::Failed;
+                )));
             }
         }
     }
     if session.doc.config().filesystem(named.uuid).is_some() {
-        ctx.error(format!("Filesystem {} already exists", named.uuid));
-        return Outcome::Failed;
+        return Err(Failure::refused(format!(
+            "Filesystem {} already exists",
+            named.uuid
+        )));
     }
     let fs = NewFilesystem {
         uuid: named.uuid,
@@ -179,36 +164,28 @@ pub fn add_filesystem(
         label,
         slots,
     };
-    if let Err(o) = edit(ctx, session, |doc| doc.add_filesystem(&fs)) {
-        return o;
-    }
+    edit(session, |doc| doc.add_filesystem(&fs))?;
     ctx.verbose(format!(
         "Added filesystem {} to cluster '{}'",
         named.uuid,
         cluster.to_str_lossy()
     ));
-    Outcome::Done
+    Ok(())
 }
 
 pub fn remove_filesystem(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some(arg) = args.first() else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
-    let Some(named) = filesystem_argument(ctx, arg) else {
-        return Outcome::Failed;
-    };
-    if known_filesystem(ctx, session.doc.config(), named.uuid).is_none() {
-        return Outcome::Failed;
-    }
-    if let Err(o) = edit(ctx, session, |doc| doc.remove_filesystem(named.uuid)) {
-        return o;
-    }
+    let named = filesystem_argument(arg)?;
+    known_filesystem(session.doc.config(), named.uuid)?;
+    edit(session, |doc| doc.remove_filesystem(named.uuid))?;
     ctx.verbose(format!("Removed filesystem {}", named.uuid));
-    Outcome::Done
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,17 +215,17 @@ pub fn add_filesystem_node(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some((opts, operands)) = parse_subcommand(
         ctx,
         "add-filesystem-node",
         &ADD_FILESYSTEM_NODE_OPTIONS,
         args,
     ) else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     if operands.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
     let mut member = NewMember {
         node: BString::from(bytes(&operands[1])),
@@ -263,68 +240,57 @@ pub fn add_filesystem_node(
             AddMemberOpt::Slot => match parse_c_long_base0(&text) {
                 Some(n) if (0..i64::from(MAX_SLOTS)).contains(&n) => member.slot = Some(n as u16),
                 _ => {
-                    ctx.error(format!("Invalid slot '{text}' (0 to {})", MAX_SLOTS - 1));
-                    return Outcome::Usage;
+                    return Err(Failure::Misused(
+                        format!("Invalid slot '{text}' (0 to {})", MAX_SLOTS - 1).to_string(),
+                    ));
                 }
             },
             AddMemberOpt::Ip => match parse_inet_pton(bytes(&arg)) {
                 Some(ip) => member.ip_address = Some(ip),
                 None => {
-                    ctx.error(format!("Bad IP Address '{text}'"));
-                    return Outcome::Failed;
+                    return Err(Failure::refused(format!("Bad IP Address '{text}'")));
                 }
             },
             AddMemberOpt::Port => match parse_c_long_base0(&text) {
                 Some(p) if (1..=65534).contains(&p) => member.ip_port = Some(p as u16),
                 _ => {
-                    ctx.error(format!("Invalid port number '{text}' (1 to 65534)"));
-                    return Outcome::Usage;
+                    return Err(Failure::Misused(
+                        format!("Invalid port number '{text}' (1 to 65534)").to_string(),
+                    ));
                 }
             },
         }
     }
-    let Some(named) = filesystem_argument(ctx, &operands[0]) else {
-        return Outcome::Failed;
-    };
+    let named = filesystem_argument(&operands[0])?;
     let config = session.doc.config();
-    let Some(fs) = known_filesystem(ctx, config, named.uuid) else {
-        return Outcome::Failed;
-    };
-    let Some(cluster) = known_cluster(ctx, config, &fs.cluster) else {
-        return Outcome::Failed;
-    };
+    let fs = known_filesystem(config, named.uuid)?;
+    let cluster = known_cluster(config, &fs.cluster)?;
     if cluster.node(&member.node).is_none() {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "Node '{}' is not a node of cluster '{}' (add it with add-node first)",
             member.node, cluster.name
-        ));
-        return Outcome::Failed;
+        )));
     }
     if fs.member(&member.node).is_some() {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "Node '{}' is already a member of filesystem {}",
             member.node, fs.uuid
-        ));
-        return Outcome::Failed;
+        )));
     }
-    if let Err(o) = edit(ctx, session, |doc| {
+    edit(session, |doc| {
         doc.add_filesystem_member(named.uuid, &member)
-    }) {
-        return o;
-    }
-    if let Err(o) = write_back_slots(
+    })?;
+    write_back_slots(
         ctx,
         session,
         named.uuid,
         named.facts().and_then(|v| v.max_slots),
-    ) {
-        return o;
-    }
+    )?;
     ctx.verbose(format!(
         "Added node '{}' to filesystem {}",
         member.node, named.uuid
     ));
-    Outcome::Done
+    Ok(())
 }
 
 /// Allocates the filesystem's slots and pins the new assignments in the file. Refuses (and
@@ -334,7 +300,7 @@ fn write_back_slots(
     session: &mut Session,
     uuid: FsUuid,
     slot_count: Option<u16>,
-) -> Result<(), Outcome> {
+) -> CmdResult {
     let config = session.doc.config();
     let fs = config.filesystem(uuid).expect("the member was just added");
     let allocation = allocate_one(config, fs, slot_count);
@@ -345,49 +311,48 @@ fn write_back_slots(
             .map(|a| (BString::from(a.node.clone()), a.slot))
             .collect(),
         Some(Err(errors)) => {
+            // Each problem on a line of its own; the last is the failure.
+            let mut errors = errors
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>();
+            let last = errors.pop().unwrap_or_default();
             for e in errors {
                 ctx.error(e);
             }
-            return Err(Outcome::Failed);
+            return Err(Failure::refused(last));
         }
     };
-    edit(ctx, session, |doc| doc.set_member_slots(uuid, &pins))
+    edit(session, |doc| doc.set_member_slots(uuid, &pins))
 }
 
 pub fn remove_filesystem_node(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     if args.len() < 2 {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     }
-    let Some(named) = filesystem_argument(ctx, &args[0]) else {
-        return Outcome::Failed;
-    };
+    let named = filesystem_argument(&args[0])?;
     let node = bytes(&args[1]);
-    let Some(fs) = known_filesystem(ctx, session.doc.config(), named.uuid) else {
-        return Outcome::Failed;
-    };
+    let fs = known_filesystem(session.doc.config(), named.uuid)?;
     if fs.member(node).is_none() {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "Node '{}' is not a member of filesystem {}",
             node.to_str_lossy(),
             fs.uuid
-        ));
-        return Outcome::Failed;
+        )));
     }
-    if let Err(o) = edit(ctx, session, |doc| {
+    edit(session, |doc| {
         doc.remove_filesystem_member(named.uuid, node)
-    }) {
-        return o;
-    }
+    })?;
     ctx.verbose(format!(
         "Removed node '{}' from filesystem {}",
         node.to_str_lossy(),
         named.uuid
     ));
-    Outcome::Done
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,20 +380,18 @@ pub fn list_filesystems(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     let Some((opts, operands)) =
         parse_subcommand(ctx, "list-filesystems", &LIST_FILESYSTEMS_OPTIONS, args)
     else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let oneline = opts.iter().any(|(o, _)| *o == ListFsOpt::Oneline);
     let json = opts.iter().any(|(o, _)| *o == ListFsOpt::Json);
     let config = session.doc.config();
     let cluster = operands.first().map(bytes);
     if let Some(c) = cluster {
-        if known_cluster(ctx, config, c).is_none() {
-            return Outcome::Failed;
-        }
+        known_cluster(config, c)?;
     }
     let filesystems: Vec<&Filesystem> = config
         .filesystems
@@ -502,5 +465,5 @@ pub fn list_filesystems(
         }
     }
     ctx.print(out.as_bytes());
-    Outcome::Done
+    Ok(())
 }

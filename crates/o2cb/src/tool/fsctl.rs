@@ -29,7 +29,7 @@ use fs_policy::{mount_policy, registrations, Layout, MountDecision, VolumeFacts}
 use o2cb_sys::volume::OpenedVolume;
 
 use super::filesystem::{filesystem_argument, Named};
-use super::{Outcome, Session};
+use super::{CmdResult, Failure, Session};
 use crate::context::Context;
 
 pub const EXIT_NOT_ACTIVE: i32 = 3;
@@ -39,75 +39,57 @@ pub const EXIT_FAILED: i32 = 1;
 pub use o2cb_runtime::settings::{read_layout, LayoutError};
 
 /// [`read_layout`] for a command: failures are reported, with the exit status to use.
-pub fn layout(ctx: &mut Context<'_>) -> Result<Layout, i32> {
+pub fn layout(ctx: &Context<'_>) -> Result<Layout, Failure> {
     read_layout(&ctx.root).map_err(|e| {
-        let code = match e {
+        let status = match e {
             LayoutError::Unreadable(_) => EXIT_FAILED,
             LayoutError::Invalid { .. } => EXIT_MISCONFIGURED,
         };
-        ctx.error(e);
-        code
+        Failure::refused(e).with_status(status)
     })
 }
 
-fn hostname(ctx: &mut Context<'_>) -> Result<Vec<u8>, i32> {
-    o2cb_sys::hostname::hostname().map_err(|e| {
-        ctx.error(format!("Could not determine local host name: {e}"));
-        EXIT_FAILED
-    })
+fn hostname() -> Result<Vec<u8>, Failure> {
+    o2cb_sys::hostname::hostname()
+        .map_err(|e| Failure::refused(format!("Could not determine local host name: {e}")))
 }
 
-fn configfs(ctx: &mut Context<'_>) -> Result<RealConfigfs, i32> {
-    match o2cb_sys::stack::configfs_mount(&ctx.root) {
-        Some(p) => Ok(RealConfigfs::for_root(p, ctx.root.is_real_root())),
-        None => {
-            ctx.error("Unable to access cluster service: configfs is not mounted");
-            Err(EXIT_FAILED)
-        }
-    }
+fn configfs(ctx: &Context<'_>) -> Result<RealConfigfs, Failure> {
+    let mount = o2cb_sys::stack::configfs_mount(&ctx.root).ok_or_else(|| {
+        Failure::refused("Unable to access cluster service: configfs is not mounted")
+    })?;
+    Ok(RealConfigfs::for_root(mount, ctx.root.is_real_root()))
 }
 
-fn argument(ctx: &mut Context<'_>, session: &Session, args: &[OsString]) -> Result<Named, i32> {
-    let Some(arg) = args.first() else {
-        return Err(-1);
-    };
-    let named = filesystem_argument(ctx, arg).ok_or(EXIT_MISCONFIGURED)?;
+fn argument(session: &Session, args: &[OsString]) -> Result<Named, Failure> {
+    let arg = args.first().ok_or(Failure::Usage)?;
+    let named = filesystem_argument(arg).map_err(|f| f.with_status(EXIT_MISCONFIGURED))?;
     if session.doc.config().filesystem(named.uuid).is_none() {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "filesystem {} is not in {}",
             named.uuid, session.shown
-        ));
-        return Err(EXIT_MISCONFIGURED);
+        ))
+        .with_status(EXIT_MISCONFIGURED));
     }
     Ok(named)
-}
-
-fn outcome(r: Result<(), i32>) -> Outcome {
-    match r {
-        Ok(()) => Outcome::Done,
-        Err(-1) => Outcome::Usage,
-        Err(code) => Outcome::Exit(code),
-    }
 }
 
 fn facts(named: &Named) -> VolumeFacts {
     named.facts().unwrap_or_default()
 }
 
-pub fn fs_activate(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
-    outcome((|| {
-        let named = argument(ctx, session, &args)?;
-        let layout = layout(ctx)?;
-        let host = hostname(ctx)?;
-        match layout {
-            Layout::Classic => activate_classic(ctx, session, &named, &host),
-            Layout::PerFs => {
-                let mut found = None;
-                let volume = volume_of(ctx, &named, &mut found)?;
-                activate_per_fs(ctx, session, &named, &host, volume)
-            }
+pub fn fs_activate(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
+    let named = argument(session, &args)?;
+    let layout = layout(ctx)?;
+    let host = hostname()?;
+    match layout {
+        Layout::Classic => activate_classic(ctx, session, &named, &host),
+        Layout::PerFs => {
+            let mut found = None;
+            let volume = volume_of(ctx, &named, &mut found)?;
+            activate_per_fs(ctx, session, &named, &host, volume)
         }
-    })())
+    }
 }
 
 fn activate_classic(
@@ -115,13 +97,10 @@ fn activate_classic(
     session: &mut Session,
     named: &Named,
     host: &[u8],
-) -> Result<(), i32> {
+) -> CmdResult {
     let config = session.doc.config().clone();
     let decision = mount_policy(&config, named.uuid, host, &facts(named), Layout::Classic)
-        .map_err(|e| {
-            ctx.error(e);
-            EXIT_MISCONFIGURED
-        })?;
+        .map_err(|e| Failure::refused(e).with_status(EXIT_MISCONFIGURED))?;
     let fs = config
         .filesystem(named.uuid)
         .expect("checked by argument()");
@@ -130,21 +109,16 @@ fn activate_classic(
     let cluster = fs.cluster.to_str_lossy().into_owned();
     let online = {
         let mut io = configfs(ctx)?;
-        let name = ConfigfsName::new(NameKind::Cluster, cluster.as_bytes()).map_err(|e| {
-            ctx.error(e);
-            EXIT_MISCONFIGURED
-        })?;
+        let name = ConfigfsName::new(NameKind::Cluster, cluster.as_bytes())
+            .map_err(|e| Failure::refused(e).with_status(EXIT_MISCONFIGURED))?;
         read_clusters(&mut io)
             .ok()
             .flatten()
             .is_some_and(|c| c.contains(&name))
             && read_cluster(&mut io, &name).is_ok_and(|s| super::cluster::is_online(&s))
     };
-    if !online
-        && super::cluster::register_cluster(ctx, session, vec![OsString::from(&cluster)])
-            != Outcome::Done
-    {
-        return Err(EXIT_FAILED);
+    if !online {
+        super::cluster::register_cluster(ctx, session, vec![OsString::from(&cluster)])?;
     }
     let (node, slot) = match &decision {
         MountDecision::Member { node, slot } => (
@@ -160,11 +134,10 @@ fn activate_classic(
     let uuid = named.uuid.to_string();
     o2cb_sys::runstate::record_activation(&ctx.root, &uuid, &record).map_err(|e| {
         let path = o2cb_sys::runstate::activation_path(&ctx.root, &uuid);
-        ctx.error(format!(
+        Failure::refused(format!(
             "cannot record the activation in {}: {e}",
             path.display()
-        ));
-        EXIT_FAILED
+        ))
     })?;
     ctx.verbose(format!(
         "Activated filesystem {} on node {node}",
@@ -175,21 +148,17 @@ fn activate_classic(
 
 /// The volume of a filesystem: the device given, or the one found by UUID (into `found`).
 fn volume_of<'v>(
-    ctx: &mut Context<'_>,
+    ctx: &Context<'_>,
     named: &'v Named,
     found: &'v mut Option<OpenedVolume>,
-) -> Result<&'v OpenedVolume, i32> {
+) -> Result<&'v OpenedVolume, Failure> {
     if let Some(v) = &named.volume {
         return Ok(v);
     }
     let uuid = named.uuid.to_string();
-    match o2cb_sys::volume::find_by_uuid(&ctx.root, None, &uuid) {
-        Ok(v) => Ok(found.insert(v)),
-        Err(_) => {
-            ctx.error(format!("no block device holds filesystem {uuid}"));
-            Err(EXIT_FAILED)
-        }
-    }
+    let volume = o2cb_sys::volume::find_by_uuid(&ctx.root, None, &uuid)
+        .map_err(|_| Failure::refused(format!("no block device holds filesystem {uuid}")))?;
+    Ok(found.insert(volume))
 }
 
 fn activate_per_fs(
@@ -198,30 +167,23 @@ fn activate_per_fs(
     named: &Named,
     host: &[u8],
     volume: &OpenedVolume,
-) -> Result<(), i32> {
+) -> CmdResult {
     let config = session.doc.config();
     let region = volume.region().map_err(|e| {
-        ctx.error(format!(
+        Failure::refused(format!(
             "{e} while reading the heartbeat area of {}",
             volume.path().display()
-        ));
-        EXIT_FAILED
+        ))
     })?;
     let slot_count = Some(volume.superblock().max_slots());
-    let members = registrations(config, named.uuid, host, slot_count).map_err(|e| {
-        ctx.error(e);
-        EXIT_MISCONFIGURED
-    })?;
-    let uuid = filesystem_name(&named.uuid.to_string()).map_err(|e| {
-        ctx.error(e);
-        EXIT_MISCONFIGURED
-    })?;
+    let members = registrations(config, named.uuid, host, slot_count)
+        .map_err(|e| Failure::refused(e).with_status(EXIT_MISCONFIGURED))?;
+    let uuid = filesystem_name(&named.uuid.to_string())
+        .map_err(|e| Failure::refused(e).with_status(EXIT_MISCONFIGURED))?;
     let mut desired_members = Vec::new();
     for m in &members {
-        let name = ConfigfsName::new(NameKind::Node, &m.node).map_err(|e| {
-            ctx.error(e);
-            EXIT_MISCONFIGURED
-        })?;
+        let name = ConfigfsName::new(NameKind::Node, &m.node)
+            .map_err(|e| Failure::refused(e).with_status(EXIT_MISCONFIGURED))?;
         desired_members.push(FsMemberDesired {
             name,
             ip_address: m.ip_address,
@@ -235,12 +197,12 @@ fn activate_per_fs(
         .find(|m| m.local)
         .map(|m| m.name.clone())
     else {
-        ctx.error(format!(
+        return Err(Failure::refused(format!(
             "filesystem {}: this host ({}) is not one of its members",
             named.uuid,
             host.to_str_lossy()
-        ));
-        return Err(EXIT_MISCONFIGURED);
+        ))
+        .with_status(EXIT_MISCONFIGURED));
     };
     let desired = FsDesired {
         uuid: uuid.clone(),
@@ -254,10 +216,8 @@ fn activate_per_fs(
         }),
     };
     let mut io = configfs(ctx)?;
-    let current = read_filesystem(&mut io, &uuid).map_err(|e| {
-        ctx.error(format!("{e} while reading filesystem {uuid}"));
-        EXIT_FAILED
-    })?;
+    let current = read_filesystem(&mut io, &uuid)
+        .map_err(|e| Failure::refused(format!("{e} while reading filesystem {uuid}")))?;
     let mut plan = plan_fs_register(&desired, current.as_ref());
     if !current
         .as_ref()
@@ -266,10 +226,7 @@ fn activate_per_fs(
     {
         plan.steps.extend(plan_fs_active(&uuid, &local, true).steps);
     }
-    apply(&mut io, &plan).map_err(|e| {
-        ctx.error(e);
-        EXIT_FAILED
-    })?;
+    apply(&mut io, &plan).map_err(Failure::refused)?;
     Ok(())
 }
 
@@ -288,105 +245,96 @@ fn mounted_at(ctx: &Context<'_>, named: &Named) -> Vec<String> {
         .collect()
 }
 
-pub fn fs_deactivate(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
-    outcome((|| {
-        let named = argument(ctx, session, &args)?;
-        let mounts = mounted_at(ctx, &named);
-        if !mounts.is_empty() {
-            ctx.error(format!(
-                "filesystem {} is still mounted at {}; unmount it first",
-                named.uuid,
-                mounts.join(", ")
-            ));
-            return Err(EXIT_FAILED);
-        }
-        match layout(ctx)? {
-            Layout::Classic => {
-                o2cb_sys::runstate::clear_activation(&ctx.root, &named.uuid.to_string()).map_err(
-                    |e| {
-                        ctx.error(format!(
-                            "cannot forget the activation of {}: {e}",
-                            named.uuid
-                        ));
-                        EXIT_FAILED
-                    },
-                )
+pub fn fs_deactivate(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> CmdResult {
+    let named = argument(session, &args)?;
+    let mounts = mounted_at(ctx, &named);
+    if !mounts.is_empty() {
+        return Err(Failure::refused(format!(
+            "filesystem {} is still mounted at {}; unmount it first",
+            named.uuid,
+            mounts.join(", ")
+        )));
+    }
+    match layout(ctx)? {
+        Layout::Classic => o2cb_sys::runstate::clear_activation(&ctx.root, &named.uuid.to_string())
+            .map_err(|e| {
+                Failure::refused(format!(
+                    "cannot forget the activation of {}: {e}",
+                    named.uuid
+                ))
+            }),
+        Layout::PerFs => {
+            let uuid = filesystem_name(&named.uuid.to_string())
+                .map_err(|_| Failure::Status(EXIT_MISCONFIGURED))?;
+            let mut io = configfs(ctx)?;
+            let Some(state) = read_filesystem(&mut io, &uuid).ok().flatten() else {
+                return Ok(());
+            };
+            let mut plan = configfs::Plan::default();
+            if let Some(local) = state.local().filter(|l| l.active) {
+                plan.steps
+                    .extend(plan_fs_active(&uuid, &local.name, false).steps);
             }
-            Layout::PerFs => {
-                let uuid =
-                    filesystem_name(&named.uuid.to_string()).map_err(|_| EXIT_MISCONFIGURED)?;
-                let mut io = configfs(ctx)?;
-                let Some(state) = read_filesystem(&mut io, &uuid).ok().flatten() else {
-                    return Ok(());
-                };
-                let mut plan = configfs::Plan::default();
-                if let Some(local) = state.local().filter(|l| l.active) {
-                    plan.steps
-                        .extend(plan_fs_active(&uuid, &local.name, false).steps);
-                }
-                plan.steps.extend(plan_fs_unregister(&state).steps);
-                apply(&mut io, &plan).map(|_| ()).map_err(|e| {
-                    ctx.error(e);
-                    EXIT_FAILED
-                })
-            }
+            plan.steps.extend(plan_fs_unregister(&state).steps);
+            apply(&mut io, &plan).map(|_| ()).map_err(Failure::refused)
         }
-    })())
+    }
 }
 
-pub fn fs_status(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
-    outcome((|| {
-        let named = argument(ctx, session, &args)?;
-        let active = match layout(ctx)? {
-            Layout::Classic => {
-                let host = hostname(ctx)?;
-                let config = session.doc.config().clone();
-                if let Err(e) =
-                    mount_policy(&config, named.uuid, &host, &facts(&named), Layout::Classic)
-                {
-                    ctx.error(e);
-                    return Err(EXIT_MISCONFIGURED);
-                }
-                let fs = config
-                    .filesystem(named.uuid)
-                    .expect("checked by argument()");
-                let recorded = o2cb_sys::runstate::is_activated(&ctx.root, &named.uuid.to_string());
-                let online = o2cb_sys::stack::configfs_mount(&ctx.root).is_some_and(|p| {
-                    let mut io = RealConfigfs::for_root(p, ctx.root.is_real_root());
-                    ConfigfsName::new(NameKind::Cluster, &fs.cluster)
-                        .ok()
-                        .and_then(|n| read_cluster(&mut io, &n).ok())
-                        .is_some_and(|s| super::cluster::is_online(&s))
-                });
-                if recorded && !online {
-                    ctx.error(format!(
-                        "filesystem {} was activated, but cluster '{}' is not online",
-                        named.uuid, fs.cluster
-                    ));
-                }
-                recorded && online
+pub fn fs_status(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
+    let named = argument(session, &args)?;
+    let active = match layout(ctx)? {
+        Layout::Classic => {
+            let host = hostname()?;
+            let config = session.doc.config().clone();
+            if let Err(e) =
+                mount_policy(&config, named.uuid, &host, &facts(&named), Layout::Classic)
+            {
+                return Err(Failure::refused(e).with_status(EXIT_MISCONFIGURED));
             }
-            Layout::PerFs => {
-                let uuid =
-                    filesystem_name(&named.uuid.to_string()).map_err(|_| EXIT_MISCONFIGURED)?;
-                match o2cb_sys::stack::configfs_mount(&ctx.root) {
-                    Some(p) => {
-                        let mut io = RealConfigfs::for_root(p, ctx.root.is_real_root());
-                        read_filesystem(&mut io, &uuid)
-                            .ok()
-                            .flatten()
-                            .and_then(|s| s.local().map(|l| l.active))
-                            .unwrap_or(false)
-                    }
-                    None => false,
-                }
+            let fs = config
+                .filesystem(named.uuid)
+                .expect("checked by argument()");
+            let recorded = o2cb_sys::runstate::is_activated(&ctx.root, &named.uuid.to_string());
+            let online = o2cb_sys::stack::configfs_mount(&ctx.root).is_some_and(|p| {
+                let mut io = RealConfigfs::for_root(p, ctx.root.is_real_root());
+                ConfigfsName::new(NameKind::Cluster, &fs.cluster)
+                    .ok()
+                    .and_then(|n| read_cluster(&mut io, &n).ok())
+                    .is_some_and(|s| super::cluster::is_online(&s))
+            });
+            if recorded && !online {
+                ctx.error(format!(
+                    "filesystem {} was activated, but cluster '{}' is not online",
+                    named.uuid, fs.cluster
+                ));
             }
-        };
-        ctx.print(if active { b"active\n" } else { b"inactive\n" });
-        if active {
-            Ok(())
-        } else {
-            Err(EXIT_NOT_ACTIVE)
+            recorded && online
         }
-    })())
+        Layout::PerFs => {
+            let uuid = filesystem_name(&named.uuid.to_string())
+                .map_err(|_| Failure::Status(EXIT_MISCONFIGURED))?;
+            match o2cb_sys::stack::configfs_mount(&ctx.root) {
+                Some(p) => {
+                    let mut io = RealConfigfs::for_root(p, ctx.root.is_real_root());
+                    read_filesystem(&mut io, &uuid)
+                        .ok()
+                        .flatten()
+                        .and_then(|s| s.local().map(|l| l.active))
+                        .unwrap_or(false)
+                }
+                None => false,
+            }
+        }
+    };
+    ctx.print(if active { b"active\n" } else { b"inactive\n" });
+    if active {
+        Ok(())
+    } else {
+        Err(Failure::Status(EXIT_NOT_ACTIVE))
+    }
 }

@@ -9,15 +9,19 @@ use cluster_conf::{Cluster, HeartbeatRegion, Node};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
 use super::config::{bytes, known_cluster};
-use super::{parse_subcommand, Outcome, Session};
+use super::{parse_subcommand, CmdResult, Failure, Session};
 use crate::context::Context;
 
-pub fn list_clusters(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn list_clusters(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> CmdResult {
     // The reference parses no options here (extra words are ignored); `--json` is ours.
     if args.iter().any(|a| a == "--json") {
         let clusters: Vec<&Cluster> = session.doc.config().clusters.iter().collect();
         ctx.print(crate::json::clusters(&clusters).as_bytes());
-        return Outcome::Done;
+        return Ok(());
     }
     let mut out = Vec::new();
     for c in &session.doc.config().clusters {
@@ -25,7 +29,7 @@ pub fn list_clusters(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsS
         out.push(b'\n');
     }
     ctx.print(&out);
-    Outcome::Done
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +56,11 @@ struct What {
     cluster: bool,
 }
 
-pub fn list_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn list_cluster(
+    ctx: &mut Context<'_>,
+    session: &mut Session,
+    args: Vec<OsString>,
+) -> CmdResult {
     list(
         ctx,
         session,
@@ -66,7 +74,7 @@ pub fn list_cluster(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsSt
     )
 }
 
-pub fn list_nodes(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> Outcome {
+pub fn list_nodes(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
     list(
         ctx,
         session,
@@ -84,7 +92,7 @@ pub fn list_heartbeats(
     ctx: &mut Context<'_>,
     session: &mut Session,
     args: Vec<OsString>,
-) -> Outcome {
+) -> CmdResult {
     list(
         ctx,
         session,
@@ -104,24 +112,28 @@ fn list(
     args: Vec<OsString>,
     command: &str,
     what: What,
-) -> Outcome {
+) -> CmdResult {
     let Some((opts, operands)) = parse_subcommand(ctx, command, &LIST_OPTIONS, args) else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let oneline = opts.iter().any(|(o, _)| *o == ListOpt::Oneline);
     let json = opts.iter().any(|(o, _)| *o == ListOpt::Json);
     let Some(name) = operands.first() else {
-        return Outcome::Usage;
+        return Err(Failure::Usage);
     };
     let name = bytes(name);
-    let Some(cluster) = known_cluster(ctx, session.doc.config(), name) else {
-        // An error, but the reference exits 0 here.
-        return Outcome::Done;
+    let cluster = match known_cluster(session.doc.config(), name) {
+        Ok(c) => c,
+        Err(unknown) => {
+            // An error, but the reference exits 0 here.
+            ctx.error(unknown);
+            return Ok(());
+        }
     };
     if json {
         let text = crate::json::cluster_listing(cluster, what.regions, what.nodes, what.cluster);
         ctx.print(text.as_bytes());
-        return Outcome::Done;
+        return Ok(());
     }
     let mut out = Vec::new();
     if what.regions {
@@ -138,7 +150,7 @@ fn list(
         write_cluster(&mut out, cluster, name, oneline);
     }
     ctx.print(&out);
-    Outcome::Done
+    Ok(())
 }
 
 fn push(out: &mut Vec<u8>, parts: &[&[u8]]) {

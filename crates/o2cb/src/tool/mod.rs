@@ -28,18 +28,62 @@ pub use o2cb_runtime::session::{lock_wait_notice, LoadFailure, Session};
 
 pub use o2cb_runtime::{posixly_correct, REFERENCE_VERSION};
 
-/// What a command reports back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Success: exit 0 (after saving the file if the command changed it).
-    Done,
-    /// The command printed its error: exit 1, nothing saved.
-    Failed,
-    /// Print the command's usage line, exit 1.
+/// Why a command did not succeed, with its exit status. Success (`Ok`) exits 0, after the
+/// file is saved if the command changed it; a failure saves nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// `o2cb: <reason>`, then exit `status`: 1, but for the `fs-*` commands, whose statuses
+    /// an OCF agent reads (2 misconfigured, 3 not active).
+    Refused { reason: String, status: i32 },
+    /// The command's usage line, exit 1.
     Usage,
-    /// A finished command whose exit status is not 0/1 (`check`).
-    Exit(i32),
+    /// `o2cb: <reason>`, then the command's usage line, exit 1.
+    Misused(String),
+    /// What there was to say has been said (a list of problems, a report): exit with this
+    /// status (`check`'s 1 and 2, `cluster-status`'s 1, `fs-status`'s 3).
+    Status(i32),
 }
+
+impl Failure {
+    /// `o2cb: <reason>`, exit 1.
+    pub fn refused(reason: impl std::fmt::Display) -> Failure {
+        Failure::Refused {
+            reason: reason.to_string(),
+            status: 1,
+        }
+    }
+
+    /// The same failure with another exit status.
+    pub fn with_status(self, status: i32) -> Failure {
+        match self {
+            Failure::Refused { reason, .. } => Failure::Refused { reason, status },
+            Failure::Status(_) => Failure::Status(status),
+            usage => usage,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Refused { reason, .. } | Failure::Misused(reason) => f.write_str(reason),
+            Failure::Usage | Failure::Status(_) => Ok(()),
+        }
+    }
+}
+
+impl o2cb_runtime::ToolError for Failure {
+    fn code(&self) -> i32 {
+        match self {
+            Failure::Refused { status, .. } => *status,
+            Failure::Usage | Failure::Misused(_) => 1,
+            Failure::Status(status) => *status,
+        }
+    }
+}
+
+/// What a command returns.
+pub type CmdResult = Result<(), Failure>;
 
 /// How a command uses cluster.conf.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +96,7 @@ pub enum Access {
     Own,
 }
 
-type Handler = fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> Outcome;
+type Handler = fn(&mut Context<'_>, &mut Session, Vec<OsString>) -> CmdResult;
 
 /// One command of the table.
 #[derive(Debug)]
@@ -399,20 +443,22 @@ fn run_command(ctx: &mut Context<'_>, command: &Command, path: &OsStr, args: Vec
             None => return 1,
         },
     };
-    match (command.run)(ctx, &mut session, args) {
-        Outcome::Done => {
-            if session.save(ctx) {
-                0
-            } else {
-                1
-            }
-        }
-        Outcome::Failed => 1,
-        Outcome::Usage => {
+    let done = (command.run)(ctx, &mut session, args).and_then(|()| {
+        let shown = session.shown.clone();
+        session.store(ctx).map_err(|e| {
+            Failure::refused(format!(
+                "{e} while storing the cluster configuration in file '{shown}'"
+            ))
+        })
+    });
+    match done {
+        Ok(()) => 0,
+        Err(e @ (Failure::Usage | Failure::Misused(_))) => {
+            o2cb_runtime::report(ctx, &e, "");
             ctx.error(format!("usage: {} {}", command.name, command.usage));
             1
         }
-        Outcome::Exit(code) => code,
+        Err(e) => o2cb_runtime::report(ctx, &e, ""),
     }
 }
 
