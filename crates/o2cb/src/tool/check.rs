@@ -12,7 +12,7 @@
 
 use std::ffi::OsString;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use cluster_conf::{Diagnostic, Document};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
@@ -45,75 +45,22 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
         Some(file) => (PathBuf::from(file), file.to_string_lossy().into_owned()),
         None => (session.path.clone(), session.shown.clone()),
     };
-    let bytes = match read_optional(&path) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => {
-            return Err(Failure::refused(format!("{shown}: no such file")).with_status(2));
-        }
-        Err(e) => {
-            return Err(Failure::refused(e).with_status(2));
-        }
-    };
+    let bytes = read_checked(&path, &shown)?;
     let doc = if all {
         Document::parse_keeping_all(bytes)
     } else {
         Document::parse(bytes)
     };
-    // The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
-    // are not nodes of the cluster (a few per filesystem).
-    let mut relations: Vec<Diagnostic> = Vec::new();
-    if !doc.has_any_errors() {
-        for allocation in fs_policy::allocate(doc.config()) {
-            if let Some(Err(problems)) = allocation.result {
-                for p in problems {
-                    relations.push(Diagnostic::extension(
-                        doc.stanza_span(allocation.stanza),
-                        p.to_string(),
-                    ));
-                }
-            }
-        }
-    }
-    relations.sort_by_key(|d| d.span.start);
-
+    let relations = relations(&doc);
     let limit = if all {
         usize::MAX
     } else {
         cluster_conf::SHOWN_DIAGNOSTICS
     };
-    let index = doc.line_index();
-    let mut report = Vec::new();
-    let mut printed = 0;
-    let mut extra = relations.iter().peekable();
-    let mut print = |ctx: &mut Context<'_>, d: &Diagnostic| {
-        if printed == limit {
-            return ControlFlow::Break(());
-        }
-        report.extend_from_slice(doc.locate(&index, &shown, d).to_string().as_bytes());
-        report.push(b'\n');
-        printed += 1;
-        if report.len() >= FLUSH_AT {
-            ctx.print(&report);
-            report.clear();
-        }
-        ControlFlow::Continue(())
-    };
-    doc.each_diagnostic(|d| {
-        while let Some(r) = extra.next_if(|r| r.span.start < d.span.start) {
-            print(ctx, r)?;
-        }
-        print(ctx, d)
-    });
-    for r in extra {
-        if print(ctx, r).is_break() {
-            break;
-        }
-    }
-    ctx.print(&report);
+    let printed = print_in_order(ctx, &doc, &relations, &shown, limit);
 
     let counts = doc.counts();
-    let extension = relations.len();
-    let errors = counts.errors + counts.extension_errors + extension;
+    let errors = counts.errors + counts.extension_errors + relations.len();
     let total = errors + counts.warnings;
     if total > printed {
         let more = cluster_conf::more_problems(&shown, total - printed);
@@ -134,6 +81,76 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
     } else {
         Ok(())
     }
+}
+
+/// The file's bytes; a missing or unreadable file is status 2 (the check could not run).
+fn read_checked(path: &Path, shown: &str) -> Result<Vec<u8>, Failure> {
+    match read_optional(path) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Failure::refused(format!("{shown}: no such file")).with_status(2)),
+        Err(e) => Err(Failure::refused(e).with_status(2)),
+    }
+}
+
+/// The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
+/// are not nodes of the cluster (a few per filesystem), in file order.
+fn relations(doc: &Document) -> Vec<Diagnostic> {
+    let mut relations: Vec<Diagnostic> = Vec::new();
+    if !doc.has_any_errors() {
+        for allocation in fs_policy::allocate(doc.config()) {
+            if let Some(Err(problems)) = allocation.result {
+                for p in problems {
+                    relations.push(Diagnostic::extension(
+                        doc.stanza_span(allocation.stanza),
+                        p.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    relations.sort_by_key(|d| d.span.start);
+    relations
+}
+
+/// Prints the parser's diagnostics and the relations merged in file order, at most `limit`
+/// of them, passing output on in pieces; returns how many were printed.
+fn print_in_order(
+    ctx: &mut Context<'_>,
+    doc: &Document,
+    relations: &[Diagnostic],
+    shown: &str,
+    limit: usize,
+) -> usize {
+    let index = doc.line_index();
+    let mut report = Vec::new();
+    let mut printed = 0;
+    let mut extra = relations.iter().peekable();
+    let mut print = |ctx: &mut Context<'_>, d: &Diagnostic| {
+        if printed == limit {
+            return ControlFlow::Break(());
+        }
+        report.extend_from_slice(doc.locate(&index, shown, d).to_string().as_bytes());
+        report.push(b'\n');
+        printed += 1;
+        if report.len() >= FLUSH_AT {
+            ctx.print(&report);
+            report.clear();
+        }
+        ControlFlow::Continue(())
+    };
+    doc.each_diagnostic(|d| {
+        while let Some(r) = extra.next_if(|r| r.span.start < d.span.start) {
+            print(ctx, r)?;
+        }
+        print(ctx, d)
+    });
+    for r in extra {
+        if print(ctx, r).is_break() {
+            break;
+        }
+    }
+    ctx.print(&report);
+    printed
 }
 
 fn count(n: usize, what: &str) -> String {

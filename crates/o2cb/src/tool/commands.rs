@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
 use cluster_conf::values::{parse_c_long_base0, parse_inet_pton};
-use cluster_conf::{HeartbeatMode, NewNode};
+use cluster_conf::{Cluster, HeartbeatMode, NewNode};
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 
 use super::config::{bytes, edit, known_cluster};
@@ -113,90 +113,107 @@ fn parse_c_int_base0(s: &str) -> Option<i64> {
     parse_c_long_base0(s).map(|v| i64::from(v as i32))
 }
 
-pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
-    let Some((opts, operands)) = parse_subcommand(ctx, "add-node", &ADD_NODE_OPTIONS, args) else {
-        return Err(Failure::Usage);
-    };
-    let mut ip: Option<OsString> = None;
-    // -1 is the reference's "not given" for both numbers.
-    let mut port: i64 = -1;
-    let mut number: i64 = -1;
-    for (opt, arg) in opts {
-        let arg = arg.unwrap_or_default();
-        match opt {
-            AddNodeOpt::Ip => ip = Some(arg),
-            AddNodeOpt::Port => match parse_c_int_base0(&arg.to_string_lossy()) {
-                Some(v) => port = v,
-                None => {
-                    return Err(Failure::Misused("Invalid port number".to_string()));
+/// What `add-node` was asked for, before the cluster is looked at.
+struct AddNodeRequest {
+    ip: Option<OsString>,
+    /// -1 is the reference's "not given" for both numbers.
+    port: i64,
+    number: i64,
+    cluster: OsString,
+    node: OsString,
+}
+
+impl AddNodeRequest {
+    fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Self, Failure> {
+        let Some((opts, mut operands)) = parse_subcommand(ctx, "add-node", &ADD_NODE_OPTIONS, args)
+        else {
+            return Err(Failure::Usage);
+        };
+        let (mut ip, mut port, mut number) = (None, -1, -1);
+        for (opt, arg) in opts {
+            let arg = arg.unwrap_or_default();
+            match opt {
+                AddNodeOpt::Ip => ip = Some(arg),
+                AddNodeOpt::Port => {
+                    port = parse_c_int_base0(&arg.to_string_lossy())
+                        .ok_or_else(|| Failure::Misused("Invalid port number".to_string()))?
                 }
-            },
-            AddNodeOpt::Number => match parse_c_int_base0(&arg.to_string_lossy()) {
-                Some(v) => number = v,
-                None => {
-                    return Err(Failure::Misused("Invalid node number".to_string()));
+                AddNodeOpt::Number => {
+                    number = parse_c_int_base0(&arg.to_string_lossy())
+                        .ok_or_else(|| Failure::Misused("Invalid node number".to_string()))?
                 }
-            },
+            }
         }
+        if operands.len() < 2 {
+            return Err(Failure::Usage);
+        }
+        operands.truncate(2);
+        let node = operands.pop().unwrap_or_default();
+        let cluster = operands.pop().unwrap_or_default();
+        Ok(AddNodeRequest {
+            ip,
+            port,
+            number,
+            cluster,
+            node,
+        })
     }
-    if operands.len() < 2 {
-        return Err(Failure::Usage);
+}
+
+/// The node's address: `--ip` as `inet_pton` reads it, else the node name resolved.
+fn node_address(ip: Option<&OsString>, node_name: &[u8]) -> Result<Ipv4Addr, Failure> {
+    match ip {
+        Some(ip) => parse_inet_pton(bytes(ip))
+            .ok_or_else(|| Failure::refused(format!("Bad IP Address '{}'", ip.to_string_lossy()))),
+        None => o2cb_sys::resolve::resolve_ipv4(node_name).map_err(|e| {
+            Failure::refused(format!(
+                "{e}, while looking up the IP address for '{}'",
+                show(node_name)
+            ))
+        }),
     }
-    let cluster_name = bytes(&operands[0]);
-    let node_name = trim(bytes(&operands[1]));
+}
+
+/// The node number: the lowest free one when not given, else the one given if it is in
+/// range and free.
+fn node_number(cluster: &Cluster, number: i64) -> Result<u32, Failure> {
+    let used = |n: u32| cluster.nodes.iter().any(|node| node.number == n);
+    if number == -1 {
+        return (0..=MAX_NODE_NUMBER)
+            .find(|&n| !used(n))
+            .ok_or_else(|| Failure::refused("Cluster is full - No more nodes can be added to it"));
+    }
+    if !(0..=i64::from(MAX_NODE_NUMBER)).contains(&number) {
+        return Err(Failure::refused(format!(
+            "Nodenum should be >=0 and < 255 but is {number}"
+        )));
+    }
+    if used(number as u32) {
+        return Err(Failure::refused(format!(
+            "Choose another node number as '{number}' is in use"
+        )));
+    }
+    Ok(number as u32)
+}
+
+pub fn add_node(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) -> CmdResult {
+    let request = AddNodeRequest::parse(ctx, args)?;
+    let cluster_name = bytes(&request.cluster);
+    let node_name = trim(bytes(&request.node));
     if node_name.is_empty() {
         return Err(Failure::Misused(
             "Node name cannot be zero length".to_string(),
         ));
     }
     let cluster = known_cluster(session.doc.config(), cluster_name)?;
-    let ip_address: Ipv4Addr = match &ip {
-        Some(ip) => match parse_inet_pton(bytes(ip)) {
-            Some(a) => a,
-            None => {
-                return Err(Failure::refused(format!(
-                    "Bad IP Address '{}'",
-                    ip.to_string_lossy()
-                )));
-            }
-        },
-        None => match o2cb_sys::resolve::resolve_ipv4(node_name) {
-            Ok(a) => a,
-            Err(e) => {
-                return Err(Failure::refused(format!(
-                    "{e}, while looking up the IP address for '{}'",
-                    show(node_name)
-                )));
-            }
-        },
-    };
-    let used = |n: u32| cluster.nodes.iter().any(|node| node.number == n);
-    let number = if number == -1 {
-        match (0..=MAX_NODE_NUMBER).find(|&n| !used(n)) {
-            Some(n) => n,
-            None => {
-                return Err(Failure::refused(
-                    "Cluster is full - No more nodes can be added to it",
-                ));
-            }
-        }
-    } else if !(0..=i64::from(MAX_NODE_NUMBER)).contains(&number) {
-        return Err(Failure::refused(format!(
-            "Nodenum should be >=0 and < 255 but is {number}"
-        )));
-    } else if used(number as u32) {
-        return Err(Failure::refused(format!(
-            "Choose another node number as '{number}' is in use"
-        )));
-    } else {
-        number as u32
-    };
+    let ip_address = node_address(request.ip.as_ref(), node_name)?;
+    let number = node_number(cluster, request.number)?;
     // The reference stores the port as a C int without a range check: -1 means the default,
     // other negative values wrap.
-    let ip_port = if port == -1 {
+    let ip_port = if request.port == -1 {
         DEFAULT_PORT
     } else {
-        port as u32
+        request.port as u32
     };
     if cluster.node(node_name).is_some() {
         return Err(Failure::refused(format!(
