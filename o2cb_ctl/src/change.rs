@@ -122,34 +122,14 @@ fn rename_cluster(
     Ok(new)
 }
 
+/// `online=yes`: registers the cluster and its nodes in configfs, and says what it added.
 fn go_online(
     ctx: &mut Context<'_>,
     stack: &o2cb_sys::stack::StackInfo,
     cluster: &cluster_conf::Cluster,
 ) -> Result<(), CtlError> {
     let shown = cluster.name.to_str_lossy().into_owned();
-    let hostname = o2cb_sys::hostname::hostname().map_err(|e| {
-        CtlError::new(
-            Status::Invalid,
-            format_args!("Could not determine local host name: {e}"),
-        )
-    })?;
-    let desired = desired_cluster(cluster, &hostname).map_err(|errors| {
-        // Every problem of the cluster, one line each.
-        for e in errors {
-            message(ctx, e);
-        }
-        CtlError::quiet(Status::Invalid)
-    })?;
-    if desired.local_node().is_none() {
-        return Err(CtlError::new(
-            Status::Invalid,
-            format_args!(
-                "Configuration error discovered while populating cluster {shown}.  None of its nodes were considered local.  A node is considered local when its node name in the configuration matches this machine's host name ({}).",
-                hostname.to_str_lossy()
-            ),
-        ));
-    }
+    let desired = desired_state(ctx, cluster)?;
     let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     let current = if registered.contains(&desired.name) {
@@ -171,7 +151,40 @@ fn go_online(
     Ok(())
 }
 
-fn go_offline(
+/// What configfs must hold for `cluster` on this machine: every problem of the cluster is
+/// reported, and one of its nodes must be this host.
+fn desired_state(
+    ctx: &mut Context<'_>,
+    cluster: &cluster_conf::Cluster,
+) -> Result<configfs::DesiredCluster, CtlError> {
+    let hostname = o2cb_sys::hostname::hostname().map_err(|e| {
+        CtlError::new(
+            Status::Invalid,
+            format_args!("Could not determine local host name: {e}"),
+        )
+    })?;
+    let desired = desired_cluster(cluster, &hostname).map_err(|errors| {
+        // Every problem of the cluster, one line each.
+        for e in errors {
+            message(ctx, e);
+        }
+        CtlError::quiet(Status::Invalid)
+    })?;
+    if desired.local_node().is_none() {
+        return Err(CtlError::new(
+            Status::Invalid,
+            format_args!(
+                "Configuration error discovered while populating cluster {}.  None of its nodes were considered local.  A node is considered local when its node name in the configuration matches this machine's host name ({}).",
+                cluster.name.to_str_lossy(),
+                hostname.to_str_lossy()
+            ),
+        ));
+    }
+    Ok(desired)
+}
+
+/// `online=no` (and `-D -u`): the cluster out of configfs, if it is registered there.
+pub(crate) fn go_offline(
     ctx: &mut Context<'_>,
     stack: &o2cb_sys::stack::StackInfo,
     name: &[u8],
@@ -193,15 +206,6 @@ fn go_offline(
         .map_err(|e| CtlError::new(Status::Io, e))?;
     apply(&mut io, &plan).map_err(|e| CtlError::new(Status::Io, e))?;
     Ok(())
-}
-
-/// Used by `-D -u` too.
-pub(crate) fn offline(
-    ctx: &mut Context<'_>,
-    stack: &o2cb_sys::stack::StackInfo,
-    name: &[u8],
-) -> Result<(), CtlError> {
-    go_offline(ctx, stack, name)
 }
 
 #[cfg(test)]

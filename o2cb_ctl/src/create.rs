@@ -107,19 +107,7 @@ fn create_node(
     };
     let name = name.as_bytes();
     let [cluster_name, ip_text, port_text] = required_node_attrs(o)?;
-    let config = session.doc.config();
-    let cluster = config.cluster(cluster_name).ok_or_else(|| {
-        CtlError::new(
-            Status::NotFound,
-            format_args!("Cluster \"{}\" does not exist", cluster_name.to_str_lossy()),
-        )
-    })?;
-    if cluster.node(name).is_some() {
-        return Err(CtlError::new(
-            Status::Exists,
-            format_args!("Node \"{}\" already exists", name.to_str_lossy()),
-        ));
-    }
+    let cluster = cluster_for_new_node(session.doc.config(), cluster_name, name)?;
     let ip_address = ip_address(ip_text)?;
     let ip_port = ip_port(port_text)?;
     let number = node_number(ctx, o, cluster, name)?;
@@ -156,6 +144,28 @@ fn required_node_attrs(o: &Options) -> Result<[&[u8]; 3], CtlError> {
     ])
 }
 
+/// The cluster `cluster=` names, which must not have a node called `name` yet.
+fn cluster_for_new_node<'a>(
+    config: &'a cluster_conf::Config,
+    cluster_name: &[u8],
+    name: &[u8],
+) -> Result<&'a Cluster, CtlError> {
+    let cluster = config.cluster(cluster_name).ok_or_else(|| {
+        CtlError::new(
+            Status::NotFound,
+            format_args!("Cluster \"{}\" does not exist", cluster_name.to_str_lossy()),
+        )
+    })?;
+    if cluster.node(name).is_some() {
+        return Err(CtlError::new(
+            Status::Exists,
+            format_args!("Node \"{}\" already exists", name.to_str_lossy()),
+        ));
+    }
+    Ok(cluster)
+}
+
+/// `ip_address=`: a dotted IPv4 address as `inet_pton` reads it.
 fn ip_address(text: &[u8]) -> Result<std::net::Ipv4Addr, CtlError> {
     parse_inet_pton(text).ok_or_else(|| {
         CtlError::new(

@@ -8,7 +8,7 @@ use bstr::ByteSlice;
 use configfs::{apply, paths, read_cluster, read_clusters, ConfigfsName, NameKind, Op, Plan, Undo};
 use o2cb_runtime::Context;
 
-use crate::change::offline;
+use crate::change::go_offline;
 use crate::{
     configfs_io, infer_type, init_stack, invalid_attribute, load, store, unknown_object, CtlError,
     ObjectType, Options, Status,
@@ -55,7 +55,7 @@ fn delete_cluster(
         ));
     }
     if let Some(stack) = stack {
-        offline(ctx, stack, name)?;
+        go_offline(ctx, stack, name)?;
     }
     session
         .doc

@@ -87,33 +87,7 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
     let config = session.doc.config();
     let kind = infer_type(o, config).ok_or_else(|| unknown_object(o))?;
     let mut out = Vec::new();
-    if o.oneline {
-        out.extend_from_slice(match kind {
-            ObjectType::Cluster => b"#name:count:status\n".as_slice(),
-            ObjectType::Node => b"#name:cluster:number:ip_address:ip_port:status\n".as_slice(),
-        });
-    }
-    let listed = match (kind, o.objects.is_empty()) {
-        (ObjectType::Cluster, true) => {
-            config
-                .clusters
-                .iter()
-                .for_each(|c| cluster_line(&mut out, c, o.oneline));
-            Ok(())
-        }
-        (ObjectType::Node, true) => {
-            // Every node in file order, each looked up again by name as the reference does:
-            // a name used in two clusters shows the first cluster's node both times.
-            for n in config.clusters.iter().flat_map(|c| &c.nodes) {
-                if let Some((c, n)) = find_node(config, &n.name) {
-                    node_line(&mut out, c, n, o.oneline);
-                }
-            }
-            Ok(())
-        }
-        (ObjectType::Cluster, false) => named_clusters(&mut out, config, o),
-        (ObjectType::Node, false) => named_nodes(&mut out, config, o),
-    };
+    let listed = list(&mut out, config, kind, o);
     // What was found is printed before the line about the name that was not.
     ctx.print(&out);
     listed.map_err(|missing| {
@@ -121,6 +95,38 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
         ctx.error_line(missing);
         CtlError::quiet(Status::NotFound)
     })
+}
+
+/// The objects of `kind` that `-n` names, or all of them, in the `-o` or `-z` format, after
+/// the `-o` header; `Err` says which name does not exist.
+fn list(out: &mut Vec<u8>, config: &Config, kind: ObjectType, o: &Options) -> Result<(), String> {
+    if o.oneline {
+        out.extend_from_slice(match kind {
+            ObjectType::Cluster => b"#name:count:status\n".as_slice(),
+            ObjectType::Node => b"#name:cluster:number:ip_address:ip_port:status\n".as_slice(),
+        });
+    }
+    match (kind, o.objects.is_empty()) {
+        (ObjectType::Cluster, true) => {
+            config
+                .clusters
+                .iter()
+                .for_each(|c| cluster_line(out, c, o.oneline));
+            Ok(())
+        }
+        (ObjectType::Node, true) => {
+            // Every node in file order, each looked up again by name as the reference does:
+            // a name used in two clusters shows the first cluster's node both times.
+            for n in config.clusters.iter().flat_map(|c| &c.nodes) {
+                if let Some((c, n)) = find_node(config, &n.name) {
+                    node_line(out, c, n, o.oneline);
+                }
+            }
+            Ok(())
+        }
+        (ObjectType::Cluster, false) => named_clusters(out, config, o),
+        (ObjectType::Node, false) => named_nodes(out, config, o),
+    }
 }
 
 /// The clusters `-n` names, up to the first that does not exist: `Err` is what to say of it.
