@@ -8,8 +8,8 @@ use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluste
 use o2cb_runtime::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, refused_edit, store,
-    unknown_object, validate_attrs, Attribute, CtlError, ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, missing, refused_edit,
+    store, unknown_object, validate_attrs, Attribute, CtlError, ObjectType, Options, Status,
 };
 
 /// What `online=` asks for.
@@ -99,10 +99,7 @@ fn rename_cluster(
     rename: Option<&Attribute>,
 ) -> Result<Vec<u8>, CtlError> {
     if session.doc.config().cluster(&name).is_none() {
-        return Err(CtlError::new(
-            Status::NotFound,
-            format_args!("Cluster \"{}\" does not exist", name.to_str_lossy()),
-        ));
+        return Err(missing("Cluster", &name));
     }
     let Some(a) = rename else {
         return Ok(name);

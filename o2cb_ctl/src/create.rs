@@ -13,8 +13,8 @@ use configfs::{
 use o2cb_runtime::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, init_stack, load, message, refused_edit, store, validate_attrs,
-    CtlError, ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, init_stack, load, message, missing, refused_edit, store,
+    validate_attrs, CtlError, ObjectType, Options, Status,
 };
 
 pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
@@ -150,12 +150,9 @@ fn cluster_for_new_node<'a>(
     cluster_name: &[u8],
     name: &[u8],
 ) -> Result<&'a Cluster, CtlError> {
-    let cluster = config.cluster(cluster_name).ok_or_else(|| {
-        CtlError::new(
-            Status::NotFound,
-            format_args!("Cluster \"{}\" does not exist", cluster_name.to_str_lossy()),
-        )
-    })?;
+    let cluster = config
+        .cluster(cluster_name)
+        .ok_or_else(|| missing("Cluster", cluster_name))?;
     if cluster.node(name).is_some() {
         return Err(CtlError::new(
             Status::Exists,

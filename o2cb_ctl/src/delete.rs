@@ -4,14 +4,13 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use bstr::ByteSlice;
 use configfs::{apply, paths, read_cluster, read_clusters, ConfigfsName, NameKind, Op, Plan, Undo};
 use o2cb_runtime::Context;
 
 use crate::change::go_offline;
 use crate::{
-    configfs_io, infer_type, init_stack, invalid_attribute, load, store, unknown_object, CtlError,
-    ObjectType, Options, Status,
+    configfs_io, infer_type, init_stack, invalid_attribute, load, missing, store, unknown_object,
+    CtlError, ObjectType, Options, Status,
 };
 
 pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
@@ -49,10 +48,7 @@ fn delete_cluster(
     name: &[u8],
 ) -> Result<(), CtlError> {
     if session.doc.config().cluster(name).is_none() {
-        return Err(CtlError::new(
-            Status::NotFound,
-            format_args!("Cluster \"{}\" does not exist", name.to_str_lossy()),
-        ));
+        return Err(missing("Cluster", name));
     }
     if let Some(stack) = stack {
         go_offline(ctx, stack, name)?;
@@ -79,10 +75,7 @@ fn delete_node(
         .find(|c| c.node(name).is_some())
         .map(|c| c.name.to_vec());
     let Some(cluster) = owner else {
-        return Err(CtlError::new(
-            Status::NotFound,
-            format_args!("Node \"{}\" does not exist", name.to_str_lossy()),
-        ));
+        return Err(missing("Node", name));
     };
     if let Some(stack) = stack {
         uninstall_node(ctx, stack, &cluster, name)?;

@@ -2,12 +2,12 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use bstr::ByteSlice;
 use cluster_conf::{Cluster, Config, Node};
 use o2cb_runtime::Context;
 
 use crate::{
-    infer_type, load, unknown_object, validate_attrs, CtlError, ObjectType, Options, Status,
+    does_not_exist, infer_type, load, unknown_object, validate_attrs, CtlError, ObjectType,
+    Options, Status,
 };
 
 fn cluster_line(out: &mut Vec<u8>, c: &Cluster, oneline: bool) {
@@ -134,10 +134,7 @@ fn named_clusters(out: &mut Vec<u8>, config: &Config, o: &Options) -> Result<(),
     for name in &o.objects {
         let name = name.as_bytes();
         let Some(c) = config.cluster(name) else {
-            return Err(format!(
-                "Cluster \"{}\" does not exist",
-                name.to_str_lossy()
-            ));
+            return Err(does_not_exist("Cluster", name));
         };
         cluster_line(out, c, o.oneline);
     }
@@ -149,7 +146,7 @@ fn named_nodes(out: &mut Vec<u8>, config: &Config, o: &Options) -> Result<(), St
     for name in &o.objects {
         let name = name.as_bytes();
         let Some((c, n)) = find_node(config, name) else {
-            return Err(format!("Node \"{}\" does not exist", name.to_str_lossy()));
+            return Err(does_not_exist("Node", name));
         };
         node_line(out, c, n, o.oneline);
     }

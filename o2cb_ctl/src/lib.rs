@@ -436,6 +436,16 @@ pub(crate) fn refused_edit(e: cluster_conf::EditError) -> CtlError {
     CtlError::new(status, e)
 }
 
+/// The line for a cluster or node the file does not have: `Cluster "name" does not exist`.
+pub(crate) fn does_not_exist(what: &str, name: &[u8]) -> String {
+    format!("{what} \"{}\" does not exist", name.to_str_lossy())
+}
+
+/// A cluster or node the file does not have: ENOENT.
+pub(crate) fn missing(what: &str, name: &[u8]) -> CtlError {
+    CtlError::new(Status::NotFound, does_not_exist(what, name))
+}
+
 /// `-n` names nothing in cluster.conf: the reference exits ENOENT without a word; we say why.
 pub(crate) fn unknown_object(o: &Options) -> CtlError {
     let first = o
