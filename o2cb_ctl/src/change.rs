@@ -1,5 +1,5 @@
 //! `-H`: rename a cluster, or bring it online or offline the way the older init scripts did
-//! (`o2cb_ctl -H -n C -t cluster -a online=yes`, spec §2.5).
+//! (`o2cb_ctl -H -n C -t cluster -a online=yes`, docs/ocfs2-tools-reference.md §2.5).
 
 use std::os::unix::ffi::OsStrExt;
 
@@ -8,8 +8,8 @@ use configfs::{apply, desired_cluster, plan_online, plan_unregister, read_cluste
 use o2cb_runtime::Context;
 
 use crate::{
-    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, refused_edit, store,
-    unknown_object, validate_attrs, ObjectType, Options, Status,
+    cluster_dir_name, configfs_io, infer_type, init_stack, load, message, missing, refused_edit,
+    store, unknown_object, validate_attrs, Attribute, CtlError, ObjectType, Options, Status,
 };
 
 /// What `online=` asks for.
@@ -22,31 +22,15 @@ fn online_value(v: Option<&[u8]>) -> Result<bool, ()> {
     }
 }
 
-pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
+pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
     if o.objects.is_empty() && o.object_type.is_none() {
-        message(ctx, "Operation '-H' requires an object or object type");
-        return Err(Status::Invalid.code());
+        return Err(CtlError::new(
+            Status::Invalid,
+            "Operation '-H' requires an object or object type",
+        ));
     }
-    validate_attrs(ctx, o)?;
-    let online = match o.attr("online") {
-        None => None,
-        Some(a) => match online_value(a.value.as_ref().map(|v| v.as_bytes())) {
-            Ok(v) => Some(v),
-            Err(()) => {
-                // The reference prints this and then brings the cluster online anyway.
-                let v = a
-                    .value
-                    .as_ref()
-                    .map(|v| v.as_bytes().to_str_lossy().into_owned())
-                    .unwrap_or_default();
-                message(
-                    ctx,
-                    format_args!("Invalid value for attribute \"online\": {v}"),
-                );
-                return Err(Status::Invalid.code());
-            }
-        },
-    };
+    validate_attrs(o)?;
+    let online = online_request(o)?;
     let stack = if online.is_some() {
         Some(init_stack(ctx)?)
     } else {
@@ -54,55 +38,22 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
     };
     let rename = o.attr("name");
     let mut session = load(ctx, rename.is_some())?;
-    let Some(kind) = infer_type(o, session.doc.config()) else {
-        return Err(unknown_object(ctx, o));
-    };
+    let kind = infer_type(o, session.doc.config()).ok_or_else(|| unknown_object(o))?;
     if kind == ObjectType::Node {
-        message(ctx, "Node changes not yet supported");
-        return Err(Status::NotSupported.code());
+        return Err(CtlError::new(
+            Status::NotSupported,
+            "Node changes not yet supported",
+        ));
     }
-    let names: Vec<Vec<u8>> = if o.objects.is_empty() {
-        session
-            .doc
-            .config()
-            .clusters
-            .iter()
-            .map(|c| c.name.to_vec())
-            .collect()
-    } else {
-        o.objects.iter().map(|n| n.as_bytes().to_vec()).collect()
-    };
-    for name in names {
-        if session.doc.config().cluster(&name).is_none() {
-            message(
-                ctx,
-                format_args!("Cluster \"{}\" does not exist", name.to_str_lossy()),
-            );
-            return Err(Status::NotFound.code());
-        }
-        let mut name = name;
-        if let Some(a) = rename {
-            let new = a
-                .value
-                .as_ref()
-                .map(|v| v.as_bytes().to_vec())
-                .unwrap_or_default();
-            if new.is_empty() {
-                message(ctx, "Empty name for cluster");
-                return Err(Status::Invalid.code());
-            }
-            if let Err(e) = session.doc.rename_cluster(&name, &new) {
-                return Err(refused_edit(ctx, e));
-            }
-            name = new;
-        }
+    for name in cluster_names(o, session.doc.config()) {
+        let name = rename_cluster(&mut session, name, rename)?;
         if let (Some(up), Some(stack)) = (online, &stack) {
             let cluster = session
                 .doc
                 .config()
                 .cluster(&name)
                 .cloned()
-                .expect("checked above");
+                .expect("checked by rename_cluster");
             if up {
                 go_online(ctx, stack, &cluster)?;
             } else {
@@ -110,41 +61,72 @@ pub fn run(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
             }
         }
     }
-    match store(ctx, &mut session) {
-        0 => Ok(()),
-        code => Err(code),
+    store(ctx, &mut session)
+}
+
+/// What `-a online=` asks for, if given.
+fn online_request(o: &Options) -> Result<Option<bool>, CtlError> {
+    let Some(a) = o.attr("online") else {
+        return Ok(None);
+    };
+    let value = a.value.as_ref().map(|v| v.as_bytes());
+    // The reference prints this and then brings the cluster online anyway.
+    online_value(value).map(Some).map_err(|()| {
+        CtlError::new(
+            Status::Invalid,
+            format_args!(
+                "Invalid value for attribute \"online\": {}",
+                value.unwrap_or_default().to_str_lossy()
+            ),
+        )
+    })
+}
+
+/// The clusters `-n` names, or every cluster of the file.
+fn cluster_names(o: &Options, config: &cluster_conf::Config) -> Vec<Vec<u8>> {
+    if o.objects.is_empty() {
+        config.clusters.iter().map(|c| c.name.to_vec()).collect()
+    } else {
+        o.objects.iter().map(|n| n.as_bytes().to_vec()).collect()
     }
 }
 
+/// Checks that the cluster exists and gives it the `name=` of `rename`, if any; returns its
+/// name from now on.
+fn rename_cluster(
+    session: &mut o2cb_runtime::Session,
+    name: Vec<u8>,
+    rename: Option<&Attribute>,
+) -> Result<Vec<u8>, CtlError> {
+    if session.doc.config().cluster(&name).is_none() {
+        return Err(missing("Cluster", &name));
+    }
+    let Some(a) = rename else {
+        return Ok(name);
+    };
+    let new = a
+        .value
+        .as_ref()
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    if new.is_empty() {
+        return Err(CtlError::new(Status::Invalid, "Empty name for cluster"));
+    }
+    session
+        .doc
+        .rename_cluster(&name, &new)
+        .map_err(refused_edit)?;
+    Ok(new)
+}
+
+/// `online=yes`: registers the cluster and its nodes in configfs, and says what it added.
 fn go_online(
     ctx: &mut Context<'_>,
     stack: &o2cb_sys::stack::StackInfo,
     cluster: &cluster_conf::Cluster,
-) -> Result<(), i32> {
+) -> Result<(), CtlError> {
     let shown = cluster.name.to_str_lossy().into_owned();
-    let hostname = o2cb_sys::hostname::hostname().map_err(|e| {
-        message(
-            ctx,
-            format_args!("Could not determine local host name: {e}"),
-        );
-        Status::Invalid.code()
-    })?;
-    let desired = desired_cluster(cluster, &hostname).map_err(|errors| {
-        for e in errors {
-            message(ctx, e);
-        }
-        Status::Invalid.code()
-    })?;
-    if desired.local_node().is_none() {
-        message(
-            ctx,
-            format_args!(
-                "Configuration error discovered while populating cluster {shown}.  None of its nodes were considered local.  A node is considered local when its node name in the configuration matches this machine's host name ({}).",
-                hostname.to_str_lossy()
-            ),
-        );
-        return Err(Status::Invalid.code());
-    }
+    let desired = desired_state(ctx, cluster)?;
     let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     let current = if registered.contains(&desired.name) {
@@ -152,14 +134,9 @@ fn go_online(
     } else {
         None
     };
-    let (plan, added) = plan_online(&desired, &registered, current.as_ref()).map_err(|e| {
-        message(ctx, format_args!("{e} while setting cluster name"));
-        Status::Io.code()
-    })?;
-    if let Err(e) = apply(&mut io, &plan) {
-        message(ctx, e);
-        return Err(Status::Io.code());
-    }
+    let (plan, added) = plan_online(&desired, &registered, current.as_ref())
+        .map_err(|e| CtlError::new(Status::Io, format_args!("{e} while setting cluster name")))?;
+    apply(&mut io, &plan).map_err(|e| CtlError::new(Status::Io, e))?;
     let mut out = String::new();
     if current.is_none() {
         out.push_str(&format!("Cluster {shown} created\n"));
@@ -171,40 +148,61 @@ fn go_online(
     Ok(())
 }
 
-fn go_offline(
+/// What configfs must hold for `cluster` on this machine: every problem of the cluster is
+/// reported, and one of its nodes must be this host.
+fn desired_state(
+    ctx: &mut Context<'_>,
+    cluster: &cluster_conf::Cluster,
+) -> Result<configfs::DesiredCluster, CtlError> {
+    let hostname = o2cb_sys::hostname::hostname().map_err(|e| {
+        CtlError::new(
+            Status::Invalid,
+            format_args!("Could not determine local host name: {e}"),
+        )
+    })?;
+    let desired = desired_cluster(cluster, &hostname).map_err(|errors| {
+        // Every problem of the cluster, one line each.
+        for e in errors {
+            message(ctx, e);
+        }
+        CtlError::quiet(Status::Invalid)
+    })?;
+    if desired.local_node().is_none() {
+        return Err(CtlError::new(
+            Status::Invalid,
+            format_args!(
+                "Configuration error discovered while populating cluster {}.  None of its nodes were considered local.  A node is considered local when its node name in the configuration matches this machine's host name ({}).",
+                cluster.name.to_str_lossy(),
+                hostname.to_str_lossy()
+            ),
+        ));
+    }
+    Ok(desired)
+}
+
+/// `online=no` (and `-D -u`): the cluster out of configfs, if it is registered there.
+pub(crate) fn go_offline(
     ctx: &mut Context<'_>,
     stack: &o2cb_sys::stack::StackInfo,
     name: &[u8],
-) -> Result<(), i32> {
-    let cluster = cluster_dir_name(ctx, name)?;
+) -> Result<(), CtlError> {
+    let cluster = cluster_dir_name(name)?;
     let mut io = configfs_io(ctx, stack);
     let registered = read_clusters(&mut io).ok().flatten().unwrap_or_default();
     if !registered.contains(&cluster) {
         return Ok(());
     }
     let state = read_cluster(&mut io, &cluster).map_err(|e| {
-        message(ctx, format_args!("{e} while removing cluster '{cluster}'"));
-        Status::Io.code()
+        CtlError::new(
+            Status::Io,
+            format_args!("{e} while removing cluster '{cluster}'"),
+        )
     })?;
     // plan_unregister wants the cluster first among the registered ones; it is the only one.
-    let plan = plan_unregister(&cluster, std::slice::from_ref(&cluster), &state).map_err(|e| {
-        message(ctx, e);
-        Status::Io.code()
-    })?;
-    apply(&mut io, &plan).map_err(|e| {
-        message(ctx, e);
-        Status::Io.code()
-    })?;
+    let plan = plan_unregister(&cluster, std::slice::from_ref(&cluster), &state)
+        .map_err(|e| CtlError::new(Status::Io, e))?;
+    apply(&mut io, &plan).map_err(|e| CtlError::new(Status::Io, e))?;
     Ok(())
-}
-
-/// Used by `-D -u` too.
-pub(crate) fn offline(
-    ctx: &mut Context<'_>,
-    stack: &o2cb_sys::stack::StackInfo,
-    name: &[u8],
-) -> Result<(), i32> {
-    go_offline(ctx, stack, name)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! `o2cb_ctl`, the 2004-era control program (spec §2): `-C` create, `-D` delete, `-I` info,
-//! `-H` change, with the reference's option parsing, output formats and exit statuses
-//! (negated errnos: 234 EINVAL, 254 ENOENT, 239 EEXIST, 251 EIO, 222 ERANGE, 161 ENOTSUP,
-//! 249 E2BIG).
+//! `o2cb_ctl`, the 2004-era control program (docs/ocfs2-tools-reference.md §2): `-C`
+//! create, `-D` delete, `-I` info, `-H` change, with the reference's option parsing, output
+//! formats and exit statuses (negated errnos: 234 EINVAL, 254 ENOENT, 239 EEXIST, 251 EIO,
+//! 222 ERANGE, 161 ENOTSUP, 249 E2BIG; [`CtlError`] carries them).
 //!
 //! Differences from the reference, each in docs/compatibility.md: `-I` and file-only
 //! operations do not need the cluster stack loaded (the reference initialises it, loading
@@ -16,12 +16,15 @@ use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
-use o2cb_runtime::Context;
+use o2cb_runtime::{report, Context};
 
 mod change;
 mod create;
 mod delete;
+mod error;
 mod info;
+
+pub use error::{CtlError, Status};
 
 /// The reference names itself this way whatever its `argv[0]`.
 pub const PROG: &str = "o2cb_ctl";
@@ -33,38 +36,6 @@ pub const USAGE: &str = "Usage: o2cb_ctl -C -n <object> -t <type> [-i] [-a <attr
        o2cb_ctl -h
        o2cb_ctl -V
 ";
-
-/// The errnos the reference exits with (as `256 - errno`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Ok,
-    Invalid,
-    NotFound,
-    Exists,
-    Io,
-    Range,
-    NotSupported,
-    TooBig,
-    /// A raw errno (from writing the file).
-    Errno(i32),
-}
-
-impl Status {
-    pub fn code(self) -> i32 {
-        let errno = match self {
-            Status::Ok => return 0,
-            Status::Invalid => 22,
-            Status::NotFound => 2,
-            Status::Exists => 17,
-            Status::Io => 5,
-            Status::Range => 34,
-            Status::NotSupported => 95,
-            Status::TooBig => 7,
-            Status::Errno(e) => e,
-        };
-        (256 - errno) & 0xff
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -161,181 +132,212 @@ fn version() -> String {
     )
 }
 
-/// Prints the usage to stderr and returns the status.
-fn usage_error(ctx: &mut Context<'_>, status: Status) -> i32 {
-    ctx.error_bytes(USAGE.as_bytes());
-    status.code()
-}
-
+/// A line on stderr with the program's name in front (`o2cb_ctl: text`): a note, or one of
+/// several problems a failure lists itself. A failure's own message is its [`CtlError`].
 fn message(ctx: &mut Context<'_>, text: impl std::fmt::Display) {
     ctx.error_line(format_args!("{PROG}: {text}"));
 }
 
-/// Parses the command line, acting on `-h`/`-V` and option errors as the reference does.
-/// `Err` is the exit status after the message and usage were printed (or 0 for `-h`/`-V`).
-pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Options, i32> {
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Action {
+    /// `-h` or `--help`: the usage on stdout.
+    Help,
+    /// `-V` or `--version`.
+    Version,
+    /// An operation (or none, which [`run`] refuses).
+    Run(Options),
+}
+
+/// Parses the command line as the reference does: the first `-h`/`-V` wins over anything
+/// after it, an error stops at the option that caused it.
+pub fn parse(args: Vec<OsString>) -> Result<Action, CtlError> {
     let mut o = Options::default();
     let mut parser = Getopt::new(&OPTIONS, args)
         .expect("the option table is valid")
         .posixly_correct(o2cb_runtime::posixly_correct());
     for item in parser.by_ref() {
         let (c, arg) = match item {
-            Parsed::Opt { id, arg } => (id, arg),
-            Parsed::Error(e) => {
-                let c = e.optopt().unwrap_or(b'?') as char;
-                if e.is_missing_argument() {
-                    message(ctx, format_args!("Option '-{c}' requires an argument"));
-                } else {
-                    message(ctx, format_args!("Invalid option: '-{c}'"));
-                }
-                return Err(usage_error(ctx, Status::Invalid));
-            }
+            Parsed::Opt { id, arg } => (id, arg.unwrap_or_default()),
+            Parsed::Error(e) => return Err(option_error(&e)),
             Parsed::Operand(_) => continue,
         };
-        let arg = arg.unwrap_or_default();
         match c {
-            b'h' => {
-                ctx.print(USAGE.as_bytes());
-                return Err(0);
-            }
-            b'V' => {
-                ctx.print(version().as_bytes());
-                return Err(0);
-            }
-            b'-' => match arg.as_bytes() {
-                b"help" => {
-                    ctx.print(USAGE.as_bytes());
-                    return Err(0);
-                }
-                b"version" => {
-                    ctx.print(version().as_bytes());
-                    return Err(0);
-                }
-                other => {
-                    message(
-                        ctx,
-                        format_args!("Invalid option: '--{}'", other.to_str_lossy()),
-                    );
-                    return Err(usage_error(ctx, Status::Invalid));
-                }
-            },
-            b'C' | b'D' | b'I' | b'H' => {
-                if o.op.is_some() {
-                    return Err(usage_error(ctx, Status::Invalid));
-                }
-                o.op = Some(match c {
-                    b'C' => Operation::Create,
-                    b'D' => Operation::Delete,
-                    b'I' => Operation::Info,
-                    _ => Operation::Change,
-                });
-            }
+            b'h' => return Ok(Action::Help),
+            b'V' => return Ok(Action::Version),
+            b'-' => return long_option(&arg),
+            _ => o.take_option(c, arg)?,
+        }
+    }
+    no_operands(&parser.into_operands())?;
+    o.check_combination()?;
+    Ok(Action::Run(o))
+}
+
+/// An option getopt refused: unknown, or without its argument.
+fn option_error(e: &getopt::GetoptError) -> CtlError {
+    let c = e.optopt().unwrap_or(b'?') as char;
+    let text = if e.is_missing_argument() {
+        format!("Option '-{c}' requires an argument")
+    } else {
+        format!("Invalid option: '-{c}'")
+    };
+    CtlError::new(Status::Invalid, text).with_usage()
+}
+
+/// `--help` and `--version`, the only long options (`-` takes the rest as its argument).
+fn long_option(name: &OsStr) -> Result<Action, CtlError> {
+    match name.as_bytes() {
+        b"help" => Ok(Action::Help),
+        b"version" => Ok(Action::Version),
+        other => Err(CtlError::new(
+            Status::Invalid,
+            format_args!("Invalid option: '--{}'", other.to_str_lossy()),
+        )
+        .with_usage()),
+    }
+}
+
+/// The reference takes no operands; any left after the options are E2BIG.
+fn no_operands(extra: &[OsString]) -> Result<(), CtlError> {
+    if extra.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<String> = extra
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Err(CtlError::new(
+        Status::TooBig,
+        format_args!("Extraneous arguments: \"{}\"", words.join(" ")),
+    )
+    .with_usage())
+}
+
+/// A wrong command line: the message, then the usage, EINVAL.
+fn misused(text: impl std::fmt::Display) -> CtlError {
+    CtlError::new(Status::Invalid, text).with_usage()
+}
+
+impl Options {
+    /// Records one option of the command line.
+    fn take_option(&mut self, c: u8, arg: OsString) -> Result<(), CtlError> {
+        match c {
+            b'C' | b'D' | b'I' | b'H' => self.set_operation(c)?,
             b'n' => {
                 if arg.is_empty() {
-                    message(ctx, "Argument to '-n' cannot be \"\"");
-                    return Err(usage_error(ctx, Status::Invalid));
+                    return Err(misused("Argument to '-n' cannot be \"\""));
                 }
-                o.objects.push(arg);
+                self.objects.push(arg);
             }
-            b't' => {
-                o.object_type = Some(match arg.as_bytes() {
-                    b"" => {
-                        message(ctx, "Argument to '-t' cannot be \"\"");
-                        return Err(usage_error(ctx, Status::Invalid));
-                    }
-                    b"cluster" => ObjectType::Cluster,
-                    b"node" => ObjectType::Node,
-                    other => {
-                        message(
-                            ctx,
-                            format_args!("Object type \"{}\" is invalid", other.to_str_lossy()),
-                        );
-                        return Err(usage_error(ctx, Status::Invalid));
-                    }
-                });
-            }
-            b'a' => {
-                if arg.is_empty() {
-                    message(ctx, "Argument to '-a' cannot be \"\"");
-                    return Err(usage_error(ctx, Status::Invalid));
-                }
-                let bytes = arg.as_bytes();
-                let (key, value) = match bytes.find_byte(b'=') {
-                    Some(i) => (
-                        &bytes[..i],
-                        Some(OsStr::from_bytes(&bytes[i + 1..]).to_os_string()),
-                    ),
-                    None => (bytes, None),
-                };
-                if key.is_empty() {
-                    return Err(usage_error(ctx, Status::Invalid));
-                }
-                o.attrs.push(Attribute {
-                    key: key.to_str_lossy().into_owned(),
-                    value,
-                });
-            }
-            b'i' => o.install = true,
-            b'u' => o.uninstall = true,
-            b'o' => o.oneline = true,
-            b'z' => o.stanza = true,
+            b't' => self.object_type = Some(object_type(&arg)?),
+            b'a' => self.attrs.push(attribute(&arg)?),
+            b'i' => self.install = true,
+            b'u' => self.uninstall = true,
+            b'o' => self.oneline = true,
+            b'z' => self.stanza = true,
             _ => unreachable!("every option of the table is handled"),
         }
+        Ok(())
     }
-    let extra = parser.into_operands();
-    if !extra.is_empty() {
-        let words: Vec<String> = extra
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        message(
-            ctx,
-            format_args!("Extraneous arguments: \"{}\"", words.join(" ")),
-        );
-        return Err(usage_error(ctx, Status::TooBig));
-    }
-    for (flag, op, c) in [
-        (o.uninstall, Operation::Delete, 'u'),
-        (o.install, Operation::Create, 'i'),
-        (o.stanza, Operation::Info, 'z'),
-        (o.oneline, Operation::Info, 'o'),
-    ] {
-        if flag && o.op != Some(op) {
-            message(
-                ctx,
-                format_args!("Argument '-{c}' is not valid for this operation"),
-            );
-            return Err(usage_error(ctx, Status::Invalid));
+
+    /// `-C`, `-D`, `-I` or `-H`; a second one is a usage error without a message.
+    fn set_operation(&mut self, c: u8) -> Result<(), CtlError> {
+        if self.op.is_some() {
+            return Err(CtlError::quiet(Status::Invalid).with_usage());
         }
+        self.op = Some(match c {
+            b'C' => Operation::Create,
+            b'D' => Operation::Delete,
+            b'I' => Operation::Info,
+            _ => Operation::Change,
+        });
+        Ok(())
     }
-    if o.stanza && o.oneline {
-        message(ctx, "Cannot specify '-z' and '-o' at the same time");
-        return Err(usage_error(ctx, Status::Invalid));
+
+    /// The flags that belong to one operation, and `-z` against `-o`.
+    fn check_combination(&self) -> Result<(), CtlError> {
+        for (flag, op, c) in [
+            (self.uninstall, Operation::Delete, 'u'),
+            (self.install, Operation::Create, 'i'),
+            (self.stanza, Operation::Info, 'z'),
+            (self.oneline, Operation::Info, 'o'),
+        ] {
+            if flag && self.op != Some(op) {
+                return Err(misused(format_args!(
+                    "Argument '-{c}' is not valid for this operation"
+                )));
+            }
+        }
+        if self.stanza && self.oneline {
+            return Err(misused("Cannot specify '-z' and '-o' at the same time"));
+        }
+        Ok(())
     }
-    Ok(o)
+}
+
+/// `-t cluster` or `-t node`.
+fn object_type(arg: &OsStr) -> Result<ObjectType, CtlError> {
+    match arg.as_bytes() {
+        b"" => Err(misused("Argument to '-t' cannot be \"\"")),
+        b"cluster" => Ok(ObjectType::Cluster),
+        b"node" => Ok(ObjectType::Node),
+        other => Err(misused(format_args!(
+            "Object type \"{}\" is invalid",
+            other.to_str_lossy()
+        ))),
+    }
+}
+
+/// `-a key[=value]`; an empty key (`-a =x`) is a usage error without a message.
+fn attribute(arg: &OsStr) -> Result<Attribute, CtlError> {
+    if arg.is_empty() {
+        return Err(misused("Argument to '-a' cannot be \"\""));
+    }
+    let bytes = arg.as_bytes();
+    let (key, value) = match bytes.find_byte(b'=') {
+        Some(i) => (
+            &bytes[..i],
+            Some(OsStr::from_bytes(&bytes[i + 1..]).to_os_string()),
+        ),
+        None => (bytes, None),
+    };
+    if key.is_empty() {
+        return Err(CtlError::quiet(Status::Invalid).with_usage());
+    }
+    Ok(Attribute {
+        key: key.to_str_lossy().into_owned(),
+        value,
+    })
 }
 
 /// The attributes each type takes (the reference's `validate_attrs`).
-fn validate_attrs(ctx: &mut Context<'_>, o: &Options) -> Result<(), i32> {
+fn validate_attrs(o: &Options) -> Result<(), CtlError> {
     let allowed: &[&str] = match o.object_type {
         Some(ObjectType::Cluster) => &["name", "online"],
         Some(ObjectType::Node) => &["name", "cluster", "number", "ip_address", "ip_port"],
         None => &[],
     };
-    for a in &o.attrs {
-        if !allowed.contains(&a.key.as_str()) {
-            message(ctx, format_args!("Invalid attribute: \"{}\"", a.key));
-            return Err(Status::Invalid.code());
-        }
+    match o.attrs.iter().find(|a| !allowed.contains(&a.key.as_str())) {
+        Some(a) => Err(invalid_attribute(a)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+fn invalid_attribute(a: &Attribute) -> CtlError {
+    CtlError::new(
+        Status::Invalid,
+        format_args!("Invalid attribute: \"{}\"", a.key),
+    )
 }
 
 /// Brings up the stack for operations that touch the kernel.
-fn init_stack(ctx: &mut Context<'_>) -> Result<o2cb_sys::stack::StackInfo, i32> {
+fn init_stack(ctx: &Context<'_>) -> Result<o2cb_sys::stack::StackInfo, CtlError> {
     o2cb_sys::stack::init_classic(&ctx.root, true).map_err(|e| {
-        message(ctx, format_args!("{e}; cannot initialize cluster\n"));
-        Status::Invalid.code()
+        CtlError::new(
+            Status::Invalid,
+            format_args!("{e}; cannot initialize cluster\n"),
+        )
     })
 }
 
@@ -344,17 +346,15 @@ fn configfs_io(ctx: &Context<'_>, stack: &o2cb_sys::stack::StackInfo) -> configf
     configfs::RealConfigfs::for_root(stack.configfs.clone(), ctx.root.is_real_root())
 }
 
-/// A cluster name as a configfs directory name; an unusable one is reported.
-fn cluster_dir_name(ctx: &mut Context<'_>, name: &[u8]) -> Result<configfs::ConfigfsName, i32> {
-    configfs::ConfigfsName::new(configfs::NameKind::Cluster, name).map_err(|e| {
-        message(ctx, e);
-        Status::Invalid.code()
-    })
+/// A cluster name as a configfs directory name.
+fn cluster_dir_name(name: &[u8]) -> Result<configfs::ConfigfsName, CtlError> {
+    configfs::ConfigfsName::new(configfs::NameKind::Cluster, name)
+        .map_err(|e| CtlError::new(Status::Invalid, e))
 }
 
-/// Loads /etc/ocfs2/cluster.conf, printing the reference's failure line after our
-/// diagnostics.
-fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb_runtime::Session, i32> {
+/// Loads /etc/ocfs2/cluster.conf; a file we refuse shows our diagnostics, then the
+/// reference's failure line.
+fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb_runtime::Session, CtlError> {
     let path = ctx.root.cluster_conf();
     let shown = ctx.root.display_path(&path).display().to_string();
     let opened = o2cb_runtime::Session::open(
@@ -362,6 +362,7 @@ fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb_runtime::Session, i3
         modify,
         &mut o2cb_runtime::session::lock_wait_notice(ctx),
     );
+    let unable = format!("Unable to load cluster configuration file \"{shown}\"");
     match opened {
         Ok(mut s) => {
             s.shown = shown;
@@ -370,57 +371,54 @@ fn load(ctx: &mut Context<'_>, modify: bool) -> Result<o2cb_runtime::Session, i3
         Err(o2cb_runtime::LoadFailure::Invalid(doc)) => {
             let text = doc.render_diagnostics(&shown, |s| s == cluster_conf::Severity::Error);
             ctx.error_bytes(text.as_bytes());
-            message(
-                ctx,
-                format_args!("Unable to load cluster configuration file \"{shown}\""),
-            );
-            Err(Status::Io.code())
+            Err(CtlError::new(Status::Io, unable))
         }
         Err(o2cb_runtime::LoadFailure::Io(e)) => {
-            message(
-                ctx,
-                format_args!("Unable to load cluster configuration file \"{shown}\": {e}"),
-            );
-            Err(Status::Io.code())
+            Err(CtlError::new(Status::Io, format_args!("{unable}: {e}")))
         }
     }
 }
 
 /// Writes the file back if the operation changed it.
-fn store(ctx: &mut Context<'_>, session: &mut o2cb_runtime::Session) -> i32 {
-    let shown = session.shown.clone();
-    match session.store(ctx) {
-        Ok(()) => 0,
-        Err(e) => {
-            message(
-                ctx,
-                format_args!("Unable to store cluster configuration file \"{shown}\": {e}"),
-            );
-            Status::Errno(e.errno()).code()
-        }
-    }
+fn store(ctx: &mut Context<'_>, session: &mut o2cb_runtime::Session) -> Result<(), CtlError> {
+    session.store(ctx).map_err(|e| {
+        CtlError::new(
+            Status::Errno(e.errno()),
+            format_args!(
+                "Unable to store cluster configuration file \"{}\": {e}",
+                session.shown
+            ),
+        )
+    })
 }
 
 /// Runs `o2cb_ctl` with `args` (`argv[1..]`); returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     ctx.prog = PROG.to_string();
-    let options = match parse(ctx, args) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
-    let result = match options.op {
-        None => {
-            message(ctx, "You must specify an operation");
-            Err(usage_error(ctx, Status::Invalid))
-        }
-        Some(Operation::Info) => info::run(ctx, &options),
-        Some(Operation::Create) => create::run(ctx, &options),
-        Some(Operation::Change) => change::run(ctx, &options),
-        Some(Operation::Delete) => delete::run(ctx, &options),
-    };
-    match result {
+    match execute(ctx, args) {
         Ok(()) => 0,
-        Err(code) => code,
+        Err(e) => report(ctx, &e, USAGE),
+    }
+}
+
+/// What the command line asks for, done.
+fn execute(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<(), CtlError> {
+    match parse(args)? {
+        Action::Help => ctx.print(USAGE.as_bytes()),
+        Action::Version => ctx.print(version().as_bytes()),
+        Action::Run(options) => operate(ctx, &options)?,
+    }
+    Ok(())
+}
+
+/// The operation the options name.
+fn operate(ctx: &mut Context<'_>, o: &Options) -> Result<(), CtlError> {
+    match o.op {
+        None => Err(misused("You must specify an operation")),
+        Some(Operation::Info) => info::run(ctx, o),
+        Some(Operation::Create) => create::run(ctx, o),
+        Some(Operation::Change) => change::run(ctx, o),
+        Some(Operation::Delete) => delete::run(ctx, o),
     }
 }
 
@@ -428,28 +426,36 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
 /// a name that is taken is EEXIST, a name that is not there ENOENT, and anything else (a
 /// value the file cannot carry, an edit that would leave a file the tools refuse) EINVAL,
 /// o2cb_ctl's status for input it refuses.
-pub(crate) fn refused_edit(ctx: &mut Context<'_>, e: cluster_conf::EditError) -> i32 {
+pub(crate) fn refused_edit(e: cluster_conf::EditError) -> CtlError {
     use cluster_conf::EditError as E;
     let status = match &e {
         E::ClusterExists(_) | E::NodeExists { .. } | E::RegionExists { .. } => Status::Exists,
         E::UnknownCluster(_) | E::UnknownNode { .. } => Status::NotFound,
         _ => Status::Invalid,
     };
-    message(ctx, e);
-    status.code()
+    CtlError::new(status, e)
+}
+
+/// The line for a cluster or node the file does not have: `Cluster "name" does not exist`.
+pub(crate) fn does_not_exist(what: &str, name: &[u8]) -> String {
+    format!("{what} \"{}\" does not exist", name.to_str_lossy())
+}
+
+/// A cluster or node the file does not have: ENOENT.
+pub(crate) fn missing(what: &str, name: &[u8]) -> CtlError {
+    CtlError::new(Status::NotFound, does_not_exist(what, name))
 }
 
 /// `-n` names nothing in cluster.conf: the reference exits ENOENT without a word; we say why.
-pub(crate) fn unknown_object(ctx: &mut Context<'_>, o: &Options) -> i32 {
+pub(crate) fn unknown_object(o: &Options) -> CtlError {
     let first = o
         .objects
         .first()
         .map_or_else(String::new, |f| f.as_bytes().to_str_lossy().into_owned());
-    message(
-        ctx,
+    CtlError::new(
+        Status::NotFound,
         format_args!("\"{first}\" is neither a cluster nor a node in cluster.conf"),
-    );
-    Status::NotFound.code()
+    )
 }
 
 /// What `-n` names, once the type is known (the reference infers it from the first name).
