@@ -477,6 +477,8 @@ fn record_in_mtab(ctx: &mut Context<'_>, request: &Request, target: &Target<'_>,
     }
 }
 
+/// The mount point must be an existing directory, checked before anything joins the group.
+/// The reference says so too but exits 0 (docs/compatibility.md); ours fails.
 fn check_mount_point(dir: &Path) -> Result<(), HbError> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
@@ -510,6 +512,7 @@ fn mount_failure(target: &Target<'_>, e: &std::io::Error) -> HbError {
     ))
 }
 
+/// A device or directory as messages name it.
 fn shown(p: &OsStr) -> String {
     p.to_string_lossy().into_owned()
 }
