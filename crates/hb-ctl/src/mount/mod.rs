@@ -122,7 +122,7 @@ pub fn run_with_input(
 /// What the reference says it was doing when the group join fails.
 const JOINING: &str = "trying to join the group";
 
-/// The mount, step by step as the reference orders it (§6.5).
+/// The mount, step by step as the reference orders it (reference §6.5).
 fn mount(
     ctx: &mut Context<'_>,
     request: &Request,
