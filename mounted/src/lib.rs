@@ -1,6 +1,6 @@
-//! `mounted.ocfs2` (spec §7): which OCFS2 volumes this machine sees (`-d`, quick detect:
-//! one read per device) and which nodes have each mounted (`-f`, full detect: the slot map,
-//! with node names from the running cluster).
+//! `mounted.ocfs2` (docs/ocfs2-tools-reference.md §7): which OCFS2 volumes this machine
+//! sees (`-d`, quick detect: one read per device) and which nodes have each mounted (`-f`,
+//! full detect: the slot map, with node names from the running cluster).
 //!
 //! Command line, output and exit statuses are the reference's, oddities included: no
 //! arguments at all print the usage and exit 1, unknown options are complained about and
@@ -15,12 +15,13 @@ pub mod table;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use configfs::{paths, read_clusters, ConfigfsIo, ConfigfsName, RealConfigfs};
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
-use o2cb_runtime::Context;
+use o2cb_runtime::{Context, ToolError};
 use o2cb_sys::volume::{open_for_detect, FreshReader};
 use o2cb_sys::SysRoot;
 use ocfs2_disk::{quick_detect, OpenOptions, Volume, VolumeStack};
@@ -71,10 +72,47 @@ pub fn usage(argv0: &[u8]) -> Vec<u8> {
     u
 }
 
-/// Parses the command line; `None` when there are no arguments at all (usage, exit 1).
-pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Option<Request> {
+/// How `mounted.ocfs2` fails. As in the reference, only a command line without any
+/// argument does; a device that cannot be read is left out of the table, and an unknown
+/// option is complained about and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountedError {
+    /// No arguments at all: the usage, and status 1.
+    NoArguments,
+}
+
+impl fmt::Display for MountedError {
+    /// Nothing: the usage says it all.
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+}
+
+impl ToolError for MountedError {
+    fn code(&self) -> i32 {
+        1
+    }
+
+    fn usage(&self) -> bool {
+        true
+    }
+}
+
+/// Shows a failure as [`o2cb_runtime::report`] does, except that the usage goes to stdout,
+/// where the reference prints it; returns the exit status.
+pub fn report(ctx: &mut Context<'_>, e: &MountedError) -> i32 {
+    if e.usage() {
+        let text = usage(ctx.argv0.as_bytes());
+        ctx.print(&text);
+    }
+    // The usage is out already: nothing more on stderr.
+    o2cb_runtime::report(ctx, e, "")
+}
+
+/// Parses the command line.
+pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, MountedError> {
     if args.is_empty() {
-        return None;
+        return Err(MountedError::NoArguments);
     }
     let mut request = Request {
         mode: Mode::Quick,
@@ -99,30 +137,20 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Option<Request> {
         }
     }
     request.device = parser.into_operands().into_iter().next();
-    Some(request)
+    Ok(request)
 }
 
 /// Runs `mounted.ocfs2` with `args` (`argv[1..]`); returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
-    let Some(request) = parse(ctx, args) else {
-        let text = usage(ctx.argv0.as_bytes());
-        ctx.print(&text);
-        return 1;
-    };
-    let devices: Vec<Device> = match &request.device {
-        Some(d) => vec![Device {
-            path: PathBuf::from(d),
-            shown: PathBuf::from(d),
-        }],
-        None => o2cb_sys::volume::ocfs2_devices(&ctx.root)
-            .into_iter()
-            .map(|c| Device {
-                // Under a test root, /dev/x rather than /tmp/root/dev/x.
-                shown: ctx.root.display_path(&c.path),
-                path: c.path,
-            })
-            .collect(),
-    };
+    match mounted(ctx, args) {
+        Ok(()) => 0,
+        Err(e) => report(ctx, &e),
+    }
+}
+
+fn mounted(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<(), MountedError> {
+    let request = parse(ctx, args)?;
+    let devices = devices(&ctx.root, &request);
     match request.mode {
         Mode::Quick => {
             let rows = quick_rows(ctx, &devices, request.verbose > 0);
@@ -136,21 +164,42 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
             let rows = full_rows(&ctx.root, &devices);
             ctx.print(&json::full(&rows));
         }
-        Mode::Full => {
-            let rows = full_rows(&ctx.root, &devices);
-            for chunk in table::full(&rows) {
-                match chunk {
-                    Chunk::Out(b) => ctx.print(&b),
-                    Chunk::Err(b) => {
-                        // The row's start must reach the terminal before the error.
-                        let _ = ctx.out.flush();
-                        ctx.error_bytes(&b);
-                    }
-                }
+        Mode::Full => print_full_table(ctx, &full_rows(&ctx.root, &devices)),
+    }
+    Ok(())
+}
+
+/// The device named on the command line, or every OCFS2 device of the machine.
+fn devices(root: &SysRoot, request: &Request) -> Vec<Device> {
+    match &request.device {
+        Some(d) => vec![Device {
+            path: PathBuf::from(d),
+            shown: PathBuf::from(d),
+        }],
+        None => o2cb_sys::volume::ocfs2_devices(root)
+            .into_iter()
+            .map(|c| Device {
+                // Under a test root, /dev/x rather than /tmp/root/dev/x.
+                shown: root.display_path(&c.path),
+                path: c.path,
+            })
+            .collect(),
+    }
+}
+
+/// The `-f` table, with a slot map that cannot be read told on stderr in mid-row, as the
+/// reference tells it.
+fn print_full_table(ctx: &mut Context<'_>, rows: &[FullRow]) {
+    for chunk in table::full(rows) {
+        match chunk {
+            Chunk::Out(b) => ctx.print(&b),
+            Chunk::Err(b) => {
+                // The row's start must reach the terminal before the error.
+                let _ = ctx.out.flush();
+                ctx.error_bytes(&b);
             }
         }
     }
-    0
 }
 
 /// A device to examine, and how the table names it.
@@ -212,30 +261,7 @@ pub fn full_rows(root: &SysRoot, devices: &[Device]) -> Vec<FullRow> {
         let nodes = if sb.is_heartbeat_device() {
             Nodes::HeartbeatDevice
         } else {
-            match volume.slot_map() {
-                Err(e) => Nodes::Unknown(e.to_string()),
-                Ok(map) => {
-                    let used: Vec<(u16, u32)> = map.occupied().collect();
-                    if used.is_empty() {
-                        Nodes::NotMounted
-                    } else {
-                        let names = names.get_or_insert_with(|| node_names(root));
-                        Nodes::Mounted(
-                            used.iter()
-                                .map(|&(slot, number)| MountedNode {
-                                    slot,
-                                    number,
-                                    name: (number < MAX_NODES)
-                                        .then(|| names.get(&number))
-                                        .flatten()
-                                        .filter(|n| !n.is_empty())
-                                        .cloned(),
-                                })
-                                .collect(),
-                        )
-                    }
-                }
-            }
+            mounted_nodes(&volume, || names.get_or_insert_with(|| node_names(root)))
         };
         rows.push(FullRow {
             columns: columns(shown, sb.stack()),
@@ -245,6 +271,36 @@ pub fn full_rows(root: &SysRoot, devices: &[Device]) -> Vec<FullRow> {
         });
     }
     rows
+}
+
+/// The nodes the volume's slot map says have it mounted, named from `names` (read only
+/// when some slot is in use).
+fn mounted_nodes<'n>(
+    volume: &Volume<FreshReader>,
+    names: impl FnOnce() -> &'n HashMap<u32, Vec<u8>>,
+) -> Nodes {
+    let map = match volume.slot_map() {
+        Err(e) => return Nodes::Unknown(e.to_string()),
+        Ok(map) => map,
+    };
+    let used: Vec<(u16, u32)> = map.occupied().collect();
+    if used.is_empty() {
+        return Nodes::NotMounted;
+    }
+    let names = names();
+    Nodes::Mounted(
+        used.iter()
+            .map(|&(slot, number)| MountedNode {
+                slot,
+                number,
+                name: (number < MAX_NODES)
+                    .then(|| names.get(&number))
+                    .flatten()
+                    .filter(|n| !n.is_empty())
+                    .cloned(),
+            })
+            .collect(),
+    )
 }
 
 /// Node number → name in the running cluster (the first registered one), read from

@@ -1,6 +1,7 @@
-//! The two tables, byte for byte as the reference prints them (spec §7.3, §7.4): fields
-//! left-justified and padded with spaces, two spaces between fields, the device column as
-//! wide as the longest device shown (at least 7), the cluster column likewise.
+//! The two tables, byte for byte as the reference prints them
+//! (docs/ocfs2-tools-reference.md §7.3, §7.4): fields left-justified and padded with
+//! spaces, two spaces between fields, the device column as wide as the longest device shown
+//! (at least 7), the cluster column likewise.
 
 /// The columns every row has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,8 +179,9 @@ mod tests {
         }
     }
 
+    /// The composed example of docs/ocfs2-tools-reference.md §7.3.
     #[test]
-    fn the_specs_composed_example() {
+    fn the_references_composed_example() {
         let row = |d, s, c, g, u: &str, l: &str| QuickRow {
             columns: cols(d, s, c, g),
             uuid: u.into(),

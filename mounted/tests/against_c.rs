@@ -376,8 +376,9 @@ fn builder_volumes_and_slot_maps_are_shown_exactly_as_the_c_tool_shows_them() {
         std::fs::write(&path, &image.bytes).unwrap();
         let device = path.to_str().unwrap();
         if name == "full_label" {
-            // The reference prints a 64-byte label on into the UUID bytes (spec §7.3
-            // oddity); we stop at 64. Everything else is the same.
+            // The reference prints a 64-byte label on into the UUID bytes
+            // (docs/ocfs2-tools-reference.md §7.3, an oddity); we stop at 64. Everything else
+            // is the same.
             let want = run(&c, &["-d", device]).stdout;
             let got = run(Path::new(ours()), &["-d", device]).stdout;
             let label = [b'L'; 64];

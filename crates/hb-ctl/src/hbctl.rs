@@ -1,6 +1,7 @@
-//! `ocfs2_hb_ctl` (spec §6.4): start (`-S`) or stop (`-K`) a volume's local heartbeat with a
-//! persistent reference, show its reference count (`-I`), give its heartbeat thread
-//! real-time I/O priority (`-P`). The kernel runs `ocfs2_hb_ctl -K -u <UUID>` at umount.
+//! `ocfs2_hb_ctl` (docs/ocfs2-tools-reference.md §6.4): start (`-S`) or stop (`-K`) a
+//! volume's local heartbeat with a persistent reference, show its reference count (`-I`),
+//! give its heartbeat thread real-time I/O priority (`-P`). The kernel runs
+//! `ocfs2_hb_ctl -K -u <UUID>` at umount.
 //!
 //! Options, usage text and exit statuses (0 success, 1 any failure) are the reference's.
 //! Differences (docs/compatibility.md): `-I` needs no cluster stack and creates no
@@ -14,11 +15,11 @@ use configfs::{paths, ConfigfsIo, ConfigfsName, NameKind, RealConfigfs};
 use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb_runtime::Context;
 
-use crate::error::{line, Reported};
-use crate::join::{self, JoinError, Left, RunningCluster};
+use crate::error::{HbError, WhileDoing};
+use crate::join::{self, Left, RunningCluster};
 use crate::policy::ClusterConfPolicy;
 use crate::region::{Started, Stopped};
-use o2cb_sys::volume::{find_by_uuid, OpenedVolume};
+use o2cb_sys::volume::{find_by_uuid, NotFound, OpenedVolume};
 
 /// The reference names itself this way whatever its `argv[0]`.
 pub const PROG: &str = "ocfs2_hb_ctl";
@@ -43,7 +44,6 @@ pub enum Action {
     Kill,
     Info,
     Priority,
-    Help,
 }
 
 /// The reference's option string.
@@ -97,13 +97,64 @@ pub fn c_atoi_base0(s: &str) -> i32 {
     long as i32
 }
 
-/// Parses the command line. `Err` carries the exit status after the usage (and getopt's
-/// complaint) was printed, or 0 after `-h`.
-pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, i32> {
-    let mut action = None;
-    let mut device: Option<OsString> = None;
-    let mut uuid: Option<OsString> = None;
-    let mut priority: Option<OsString> = None;
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `-h`: the usage on stdout, status 0.
+    Help,
+    Run(Request),
+}
+
+/// What the options said, before they are checked against each other.
+#[derive(Debug, Default)]
+struct Given {
+    /// The last of `-S -K -I -P -h`; `None` inside for `-h`.
+    action: Option<Option<Action>>,
+    device: Option<OsString>,
+    uuid: Option<OsString>,
+    priority: Option<OsString>,
+    service: Option<OsString>,
+}
+
+/// Parses the command line. A refused one is an [`HbError::usage`], after getopt's
+/// complaints were printed.
+pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Command, HbError> {
+    let given = read_options(ctx, args)?;
+    let Some(action) = given.action.ok_or_else(HbError::usage)? else {
+        return Ok(Command::Help);
+    };
+    let target = match (given.device, given.uuid) {
+        (Some(d), None) => Target::Device(PathBuf::from(d)),
+        (None, Some(u)) => Target::Uuid(u.to_string_lossy().into_owned()),
+        _ => return Err(HbError::usage()),
+    };
+    let service = match (action, given.service) {
+        (Action::Start, None) => return Err(HbError::usage()),
+        (Action::Kill, None) => match target {
+            Target::Uuid(_) => Some(OsString::from(DEFAULT_SERVICE)),
+            Target::Device(_) => return Err(HbError::usage()),
+        },
+        (_, s) => s,
+    };
+    let priority = match (action, given.priority) {
+        (Action::Priority, Some(p)) => match u8::try_from(c_atoi_base0(&p.to_string_lossy())) {
+            Ok(p) if p <= 7 => p,
+            _ => return Err(HbError::usage()),
+        },
+        _ => 0,
+    };
+    Ok(Command::Run(Request {
+        action,
+        target,
+        service,
+        priority,
+    }))
+}
+
+/// Runs getopt over the command line; every complaint is printed, then the whole command
+/// line is refused (even with `-h`).
+fn read_options(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Given, HbError> {
+    let mut given = Given::default();
     let mut bad_option = false;
     let argv0 = ctx.argv0.clone();
     let mut parser = Getopt::new(&OPTIONS, args)
@@ -112,17 +163,16 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, i32>
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id, arg } => match id {
-                b'S' => action = Some(Action::Start),
-                b'K' => action = Some(Action::Kill),
-                b'I' => action = Some(Action::Info),
-                b'P' => action = Some(Action::Priority),
-                b'h' => action = Some(Action::Help),
-                b'd' => device = arg,
-                b'u' => uuid = arg,
-                b'n' => priority = arg,
+                b'S' => given.action = Some(Some(Action::Start)),
+                b'K' => given.action = Some(Some(Action::Kill)),
+                b'I' => given.action = Some(Some(Action::Info)),
+                b'P' => given.action = Some(Some(Action::Priority)),
+                b'h' => given.action = Some(None),
+                b'd' => given.device = arg,
+                b'u' => given.uuid = arg,
+                b'n' => given.priority = arg,
                 _ => unreachable!("every option of the table is handled"),
             },
-            // Every complaint is printed, then the usage (even after -h).
             Parsed::Error(e) => {
                 ctx.getopt_error(&argv0, &e);
                 bad_option = true;
@@ -131,57 +181,30 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, i32>
         }
     }
     if bad_option {
-        return Err(usage_error(ctx));
+        return Err(HbError::usage());
     }
-    let service = parser.into_operands().into_iter().next();
-    let Some(action) = action else {
-        return Err(usage_error(ctx));
-    };
-    if action == Action::Help {
-        ctx.print(USAGE.as_bytes());
-        return Err(0);
-    }
-    let target = match (device, uuid) {
-        (Some(d), None) => Target::Device(PathBuf::from(d)),
-        (None, Some(u)) => Target::Uuid(u.to_string_lossy().into_owned()),
-        _ => return Err(usage_error(ctx)),
-    };
-    let service = match (action, service) {
-        (Action::Start, None) => return Err(usage_error(ctx)),
-        (Action::Kill, None) => match target {
-            Target::Uuid(_) => Some(OsString::from(DEFAULT_SERVICE)),
-            Target::Device(_) => return Err(usage_error(ctx)),
-        },
-        (_, s) => s,
-    };
-    let priority = match (action, priority) {
-        (Action::Priority, Some(p)) => match u8::try_from(c_atoi_base0(&p.to_string_lossy())) {
-            Ok(p) if p <= 7 => p,
-            _ => return Err(usage_error(ctx)),
-        },
-        _ => 0,
-    };
-    Ok(Request {
-        action,
-        target,
-        service,
-        priority,
-    })
-}
-
-fn usage_error(ctx: &mut Context<'_>) -> i32 {
-    ctx.error_bytes(USAGE.as_bytes());
-    1
+    given.service = parser.into_operands().into_iter().next();
+    Ok(given)
 }
 
 /// Runs `ocfs2_hb_ctl` with `args` (`argv[1..]`); returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     ctx.prog = PROG.to_string();
-    let request = match parse(ctx, args) {
-        Ok(r) => r,
-        Err(code) => return code,
+    match hb_ctl(ctx, args) {
+        Ok(()) => 0,
+        Err(e) => o2cb_runtime::report(ctx, &e, USAGE),
+    }
+}
+
+fn hb_ctl(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<(), HbError> {
+    let request = match parse(ctx, args)? {
+        Command::Help => {
+            ctx.print(USAGE.as_bytes());
+            return Ok(());
+        }
+        Command::Run(request) => request,
     };
-    let result = match request.action {
+    match request.action {
         Action::Info => info(ctx, &request),
         Action::Start | Action::Kill => {
             // An interrupted start leaves a region without its reference, an interrupted
@@ -190,48 +213,36 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
             start_or_stop(ctx, &request)
         }
         Action::Priority => priority(ctx, &request),
-        Action::Help => unreachable!("handled by parse"),
-    };
-    match result {
-        Ok(()) => 0,
-        Err(message) => {
-            ctx.error_line(message);
-            1
-        }
     }
 }
 
-fn report(failure: &dyn Reported, doing: &str) -> String {
-    line(PROG, failure, doing)
-}
-
 /// The UUID of the target: as given, or read from the device.
-fn target_uuid(target: &Target) -> Result<String, String> {
+fn target_uuid(target: &Target) -> Result<String, HbError> {
     match target {
         Target::Uuid(u) => Ok(u.clone()),
         Target::Device(d) => OpenedVolume::open(d)
             .map(|v| v.uuid_hex())
-            .map_err(|e| report(&e, "reading uuid")),
+            .while_doing("reading uuid"),
     }
 }
 
 /// `-I`: `<UUID>: <N> refs`. A query: it needs no cluster stack and creates nothing.
-fn info(ctx: &mut Context<'_>, request: &Request) -> Result<(), String> {
+fn info(ctx: &mut Context<'_>, request: &Request) -> Result<(), HbError> {
     let uuid = target_uuid(&request.target)?;
-    let refs = o2cb_sys::semaphore::ref_count(&uuid)
-        .map_err(|e| report(&e, "reading reference counts"))?;
+    let refs = o2cb_sys::semaphore::ref_count(&uuid).while_doing("reading reference counts")?;
     ctx.print(format!("{uuid}: {refs} refs\n").as_bytes());
     Ok(())
 }
 
 /// The stack and configfs, as libo2cb's start-up finds them.
-fn init(ctx: &Context<'_>, load_modules: bool) -> Result<(String, RealConfigfs), String> {
+fn init(ctx: &Context<'_>, load_modules: bool) -> Result<(String, RealConfigfs), HbError> {
     o2cb_sys::stack::init_classic(&ctx.root, load_modules)
         .map(|info| (info.stack, RealConfigfs::new(info.configfs)))
-        .map_err(|e| report(&e, "initializing the cluster"))
+        .while_doing("initializing the cluster")
 }
 
-fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String> {
+/// `-S` and `-K`: the volume's group joined for good, or left.
+fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), HbError> {
     let start = request.action == Action::Start;
     let doing = if start {
         "starting heartbeat"
@@ -239,119 +250,158 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), String>
         "stopping heartbeat"
     };
     let (stack, mut io) = init(ctx, start)?;
-    let running = RunningCluster::read(&mut io, &stack).map_err(|e| report(&e, doing))?;
+    let running = RunningCluster::read(&mut io, &stack).while_doing(doing)?;
     let volume = match &request.target {
-        Target::Device(d) => OpenedVolume::open(d).map_err(|e| report(&e, "reading uuid"))?,
-        Target::Uuid(uuid) => {
-            let running_dev = running.cluster.as_ref().and_then(|c| {
-                c.regions
-                    .iter()
-                    .find(|r| r.name.as_str() == uuid)
-                    .map(|r| r.dev.clone())
-            });
-            match find_by_uuid(&ctx.root, running_dev.as_deref(), uuid) {
-                Ok(v) => v,
-                Err(not_found) if !start => {
-                    // The device is gone; stop its region by name rather than leave it
-                    // heartbeating forever.
-                    return match join::leave_region(&mut io, &running, uuid) {
-                        Ok(Some(left)) => {
-                            ctx.verbose(format!(
-                                "{}; left region {uuid} by name: {left:?}",
-                                not_found.detail()
-                            ));
-                            Ok(())
-                        }
-                        Ok(None) => Err(report(&not_found, doing)),
-                        Err(e) => Err(report(&e, doing)),
-                    };
-                }
-                Err(not_found) => return Err(report(&not_found, doing)),
-            }
-        }
+        Target::Device(d) => OpenedVolume::open(d).while_doing("reading uuid")?,
+        Target::Uuid(uuid) => match volume_by_uuid(ctx, &running, uuid) {
+            Ok(volume) => volume,
+            Err(gone) if !start => return stop_by_name(ctx, &mut io, &running, uuid, &gone),
+            Err(not_found) => return Err(not_found).while_doing(doing),
+        },
     };
     if start {
-        // A node that may not mount the filesystem has no business heartbeating on it
-        // either; stopping (-K) is never refused.
-        let policy = ClusterConfPolicy::load(&ctx.root);
-        let joined = join::join(&mut io, &running, &volume, &policy)
-            .map_err(|e: JoinError| report(&e, doing))?;
-        ctx.verbose(match joined.heartbeat() {
-            join::Heartbeat::Local(Started::Created) => {
-                format!("heartbeat region {} started", volume.uuid_hex())
-            }
-            join::Heartbeat::Local(Started::Joined { refs }) => {
-                format!(
-                    "heartbeat region {} already running; {refs} refs",
-                    volume.uuid_hex()
-                )
-            }
-            join::Heartbeat::Local(Started::Global) | join::Heartbeat::Global => {
-                "global heartbeat: nothing to start".to_string()
-            }
-        });
-        // ocfs2_hb_ctl's join is complete at once: the reference stays until -K.
-        joined.complete();
+        start_heartbeat(ctx, &mut io, &running, &volume)
     } else {
-        let left = join::leave(&mut io, &running, &volume).map_err(|e| report(&e, doing))?;
-        ctx.verbose(match left {
-            Left::Local(Stopped::Removed) => {
-                format!("heartbeat region {} stopped", volume.uuid_hex())
-            }
-            Left::Local(Stopped::StillUsed { refs }) => {
-                format!(
-                    "heartbeat region {} still used; {refs} refs",
-                    volume.uuid_hex()
-                )
-            }
-            Left::Global => "global heartbeat: nothing to stop".to_string(),
-        });
+        stop_heartbeat(ctx, &mut io, &running, &volume)
     }
+}
+
+/// The volume named by `uuid`, looked for first on the device its region runs on.
+fn volume_by_uuid(
+    ctx: &Context<'_>,
+    running: &RunningCluster,
+    uuid: &str,
+) -> Result<OpenedVolume, NotFound> {
+    let running_dev = running.cluster.as_ref().and_then(|c| {
+        c.regions
+            .iter()
+            .find(|r| r.name.as_str() == uuid)
+            .map(|r| r.dev.clone())
+    });
+    find_by_uuid(&ctx.root, running_dev.as_deref(), uuid)
+}
+
+/// `-K` for a volume whose device is gone: its region is stopped by name rather than left
+/// heartbeating forever.
+fn stop_by_name(
+    ctx: &mut Context<'_>,
+    io: &mut RealConfigfs,
+    running: &RunningCluster,
+    uuid: &str,
+    gone: &NotFound,
+) -> Result<(), HbError> {
+    let doing = "stopping heartbeat";
+    match join::leave_region(io, running, uuid).while_doing(doing)? {
+        Some(left) => {
+            ctx.verbose(format!(
+                "{}; left region {uuid} by name: {left:?}",
+                gone.detail()
+            ));
+            Ok(())
+        }
+        None => Err(HbError::from_failure(gone).while_doing(doing)),
+    }
+}
+
+/// `-S`: the volume joins the group, and its reference stays until `-K`.
+fn start_heartbeat(
+    ctx: &mut Context<'_>,
+    io: &mut RealConfigfs,
+    running: &RunningCluster,
+    volume: &OpenedVolume,
+) -> Result<(), HbError> {
+    // A node that may not mount the filesystem has no business heartbeating on it
+    // either; stopping (-K) is never refused.
+    let policy = ClusterConfPolicy::load(&ctx.root);
+    let joined = join::join(io, running, volume, &policy).while_doing("starting heartbeat")?;
+    let uuid = volume.uuid_hex();
+    ctx.verbose(match joined.heartbeat() {
+        join::Heartbeat::Local(Started::Created) => {
+            format!("heartbeat region {uuid} started")
+        }
+        join::Heartbeat::Local(Started::Joined { refs }) => {
+            format!("heartbeat region {uuid} already running; {refs} refs")
+        }
+        join::Heartbeat::Local(Started::Global) | join::Heartbeat::Global => {
+            "global heartbeat: nothing to start".to_string()
+        }
+    });
+    // ocfs2_hb_ctl's join is complete at once: the reference stays until -K.
+    joined.complete();
+    Ok(())
+}
+
+/// `-K`: the volume leaves the group, dropping one reference.
+fn stop_heartbeat(
+    ctx: &mut Context<'_>,
+    io: &mut RealConfigfs,
+    running: &RunningCluster,
+    volume: &OpenedVolume,
+) -> Result<(), HbError> {
+    let left = join::leave(io, running, volume).while_doing("stopping heartbeat")?;
+    let uuid = volume.uuid_hex();
+    ctx.verbose(match left {
+        Left::Local(Stopped::Removed) => format!("heartbeat region {uuid} stopped"),
+        Left::Local(Stopped::StillUsed { refs }) => {
+            format!("heartbeat region {uuid} still used; {refs} refs")
+        }
+        Left::Global => "global heartbeat: nothing to stop".to_string(),
+    });
     Ok(())
 }
 
 /// `-P`: real-time I/O priority for the region's heartbeat thread.
-fn priority(ctx: &mut Context<'_>, request: &Request) -> Result<(), String> {
+fn priority(ctx: &mut Context<'_>, request: &Request) -> Result<(), HbError> {
     let doing = "setting the heartbeat I/O priority";
     let uuid = target_uuid(&request.target)?;
     let (_, mut io) = init(ctx, false)?;
-    let cluster = configfs::read_clusters(&mut io)
+    let pid = heartbeat_thread(&mut io, &uuid).map_err(|e| e.while_doing(doing))?;
+    let program = o2cb_sys::ionice::find(&ctx.root).ok_or_else(|| {
+        HbError::new("Unable to find ionice(1)")
+            .while_doing(doing)
+            .because("neither /usr/bin/ionice nor /bin/ionice exists")
+    })?;
+    let failed = |detail: String| {
+        HbError::new("Internal logic failure")
+            .while_doing(doing)
+            .because(detail)
+    };
+    match o2cb_sys::ionice::set_realtime(&program, request.priority, pid) {
+        Ok(Some(0)) => Ok(()),
+        Ok(status) => Err(failed(format!(
+            "{} -c1 -n{} -p{pid} exited with {}",
+            program.display(),
+            request.priority,
+            status.map_or_else(|| "a signal".to_string(), |s| format!("status {s}"))
+        ))),
+        Err(e) => Err(failed(format!("cannot run {}: {e}", program.display()))),
+    }
+}
+
+/// The pid of the heartbeat thread of region `uuid` in the running cluster.
+fn heartbeat_thread(io: &mut RealConfigfs, uuid: &str) -> Result<u32, HbError> {
+    let not_found = HbError::new("Heartbeat region could not be found");
+    let cluster = configfs::read_clusters(io)
         .ok()
         .flatten()
         .and_then(|c| c.into_iter().next())
         .ok_or_else(|| {
-            format!("{PROG}: Cluster name is invalid while {doing}: no cluster is registered")
+            HbError::new("Cluster name is invalid").because("no cluster is registered")
         })?;
     let region = ConfigfsName::new(NameKind::Region, uuid.as_bytes())
-        .map_err(|e| format!("{PROG}: Heartbeat region could not be found while {doing}: {e}"))?;
+        .map_err(|e| not_found.clone().because(e.to_string()))?;
     let pid_text = io
         .read(&paths::region_attr(&cluster, &region, "pid"))
         .map_err(|e| {
-            format!(
-                "{PROG}: Heartbeat region could not be found while {doing}: cluster {cluster} \
-                 has no heartbeat region {uuid} ({})",
+            not_found.clone().because(format!(
+                "cluster {cluster} has no heartbeat region {uuid} ({})",
                 crate::error::io_text(&e)
-            )
+            ))
         })?;
-    let pid: u32 = pid_text.trim().parse().map_err(|_| {
-        format!("{PROG}: Heartbeat region could not be found while {doing}: region {uuid} has no heartbeat thread")
-    })?;
-    let program = o2cb_sys::ionice::find(&ctx.root).ok_or_else(|| {
-        format!("{PROG}: Unable to find ionice(1) while {doing}: neither /usr/bin/ionice nor /bin/ionice exists")
-    })?;
-    match o2cb_sys::ionice::set_realtime(&program, request.priority, pid) {
-        Ok(Some(0)) => Ok(()),
-        Ok(status) => Err(format!(
-            "{PROG}: Internal logic failure while {doing}: {} -c1 -n{} -p{pid} exited with {}",
-            program.display(),
-            request.priority,
-            status.map_or_else(|| "a signal".to_string(), |s| format!("status {s}"))
-        )),
-        Err(e) => Err(format!(
-            "{PROG}: Internal logic failure while {doing}: cannot run {}: {e}",
-            program.display()
-        )),
-    }
+    pid_text
+        .trim()
+        .parse()
+        .map_err(|_| not_found.because(format!("region {uuid} has no heartbeat thread")))
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
-//! The group join of the classic stack (spec §6.5): a volume may be mounted on this node
-//! when it was formatted for the running stack and cluster and for the kernel's heartbeat
-//! mode; in local mode, joining starts the volume's heartbeat region with a persistent
-//! reference, and leaving drops it.
+//! The group join of the classic stack (docs/ocfs2-tools-reference.md §6.5): a volume may
+//! be mounted on this node when it was formatted for the running stack and cluster and for
+//! the kernel's heartbeat mode; in local mode, joining starts the volume's heartbeat region
+//! with a persistent reference, and leaving drops it.
 //!
 //! ```text
 //! RunningCluster::read --> join(volume, policy) --> Joined --mount(2) fails--> Joined::abandon
 //!                          | checks: stack, cluster name, heartbeat mode, local node
-//!                          | policy.check (per-filesystem membership and slot: issue 6)
+//!                          | policy.check (per-filesystem membership and slot)
 //!                          | local heartbeat: region::start (persistent reference)
 //! umount: kernel runs `ocfs2_hb_ctl -K -u UUID` --> leave / leave_region
 //! ```
+//!
+//! The per-filesystem membership and slots are described in docs/per-filesystem.md.
 
 use std::io;
 
@@ -172,8 +174,8 @@ pub struct PolicyRefusal {
 /// The per-filesystem check of a mount. The join consults it once the volume matches the
 /// running cluster and this host is one of its nodes, and before heartbeat starts, so a
 /// refusal leaves nothing behind. Per-filesystem membership and `preferred_slot=N`
-/// (cluster.conf `filesystem:` stanzas, issue 6) plug in here; the classic tools have no
-/// such policy ([`NoPolicy`]).
+/// (cluster.conf `filesystem:` stanzas, docs/per-filesystem.md) plug in here; the classic
+/// tools have no such policy ([`NoPolicy`]).
 pub trait MountPolicy {
     fn check(
         &self,

@@ -6,7 +6,7 @@
 //!   cluster and heartbeat mode; the per-filesystem policy hook; the heartbeat start) and
 //!   the leave at umount;
 //! - [`policy`]: the per-filesystem policy of cluster.conf that `mount.ocfs2` enforces;
-//! - [`volume`]: a volume opened by device or found by UUID (libblkid);
+//! - [`o2cb_sys::volume`]: a volume opened by device or found by UUID (libblkid);
 //! - [`hbctl`], [`mount`]: the two commands; the binaries are one-line mains over them.
 //!
 //! Every failure is worded as the reference words it, then says what exactly is wrong

@@ -1,7 +1,7 @@
-//! Starting and stopping a local heartbeat region with libo2cb's reference counting (spec
-//! §6.3), so that the C tools and ours can share a node: a region started by our
-//! mount.ocfs2 is stopped by the C `ocfs2_hb_ctl -K` the kernel runs at umount, and the
-//! reverse.
+//! Starting and stopping a local heartbeat region with libo2cb's reference counting
+//! (docs/ocfs2-tools-reference.md §6.3), so that the C tools and ours can share a node: a
+//! region started by our mount.ocfs2 is stopped by the C `ocfs2_hb_ctl -K` the kernel runs
+//! at umount, and the reverse.
 //!
 //! Everything happens under the region's semaphore mutex:
 //! - start: read the kernel's heartbeat mode; create the region unless it exists (in global
@@ -47,7 +47,7 @@ pub enum RegionError {
     NotRunning { region: String, cluster: String },
 }
 
-/// libo2cb's word for a configfs errno (spec §5.3 table).
+/// libo2cb's word for a configfs errno (reference §5.3 table).
 fn configfs_text(e: &ApplyError) -> &'static str {
     let mkdir = e.failure.op.starts_with("mkdir");
     match e.failure.errno {

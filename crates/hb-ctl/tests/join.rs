@@ -1,7 +1,7 @@
-//! The group join (spec §6.5) on images from ocfs2-disk's builder, against the configfs
-//! crate's model of the kernel: which volumes may join which running cluster, what a join
-//! starts, what a failed mount's abandon and the umount's leave undo, and where the
-//! per-filesystem policy plugs in.
+//! The group join (docs/ocfs2-tools-reference.md §6.5) on images from ocfs2-disk's builder,
+//! against the configfs crate's model of the kernel: which volumes may join which running
+//! cluster, what a join starts, what a failed mount's abandon and the umount's leave undo,
+//! and where the per-filesystem policy plugs in.
 
 #[path = "../../configfs/tests/model/mod.rs"]
 mod model;
@@ -189,7 +189,7 @@ fn a_join_starts_the_volumes_region_and_an_abandon_stops_it() {
     assert!(joined.mount_options().is_empty());
     let r = &m.clusters[0].regions[0];
     assert_eq!(r.name, v.uuid_hex());
-    // The recipe's heartbeat area for a 512-byte-sector file (spec §8.9).
+    // The recipe's heartbeat area for a 512-byte-sector file (reference §8.9).
     assert_eq!((r.block_bytes, r.start_block, r.blocks), (512, 128, 255));
     assert_eq!(o2cb_sys::semaphore::ref_count(&v.uuid_hex()).unwrap(), 1);
     joined.abandon(&mut m).unwrap();
@@ -248,7 +248,7 @@ fn in_global_mode_joining_and_leaving_start_and_stop_nothing() {
     assert_eq!(m.changes(), 0);
 }
 
-/// A stand-in for issue 6's per-filesystem policy.
+/// A stand-in for the per-filesystem policy (docs/per-filesystem.md).
 struct Members {
     allow: &'static str,
     slot: u16,

@@ -1,7 +1,7 @@
-//! The reference-counting protocol of spec §6.3 against a model of the kernel's configfs
-//! rules (the configfs crate's, shared by path) and real SysV semaphores. Semaphore sets are
-//! created with mode 0, as libo2cb creates them, so these tests need root; they skip
-//! otherwise.
+//! The reference-counting protocol of docs/ocfs2-tools-reference.md §6.3 against a model of
+//! the kernel's configfs rules (the configfs crate's, shared by path) and real SysV
+//! semaphores. Semaphore sets are created with mode 0, as libo2cb creates them, so these
+//! tests need root; they skip otherwise.
 
 #[path = "../../configfs/tests/model/mod.rs"]
 mod model;
