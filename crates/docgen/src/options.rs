@@ -5,7 +5,7 @@
 //! line.
 
 use clap::{Arg, ArgAction};
-use getopt::{HasArg, OptionSpec, OptionTable};
+use getopt::{Documented, HasArg, OptionHelp};
 
 /// One option of a table without its parser id, so that tables with different id types can
 /// be documented alike.
@@ -20,17 +20,21 @@ pub struct OptionDoc {
 
 impl OptionDoc {
     /// Every documented option of `table`, in table order.
-    pub fn from_table<Id>(table: &OptionTable<'_, Id>) -> Vec<OptionDoc> {
-        table.options.iter().map(OptionDoc::from_spec).collect()
+    pub fn from_table(table: &dyn Documented) -> Vec<OptionDoc> {
+        table
+            .option_help()
+            .iter()
+            .map(OptionDoc::from_help)
+            .collect()
     }
 
-    pub fn from_spec<Id>(spec: &OptionSpec<'_, Id>) -> OptionDoc {
+    pub fn from_help(help: &OptionHelp<'_>) -> OptionDoc {
         OptionDoc {
-            short: spec.short.map(char::from),
-            long: spec.long.map(str::to_owned),
-            has_arg: spec.has_arg,
-            value_name: spec.value_name.map(str::to_owned),
-            help: spec.help.to_owned(),
+            short: help.short.map(char::from),
+            long: help.long.map(str::to_owned),
+            has_arg: help.has_arg,
+            value_name: help.value_name.map(str::to_owned),
+            help: help.help.to_owned(),
         }
     }
 
@@ -88,7 +92,7 @@ impl OptionDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use getopt::Function;
+    use getopt::{Function, OptionSpec, OptionTable};
 
     const TABLE: OptionTable<'static, u8> = OptionTable {
         optstring: "hn:o::",

@@ -4,15 +4,14 @@
 //! |---|---|---|
 //! | `o2cb` | [`o2cb::tool::GLOBAL_OPTIONS`] | [`o2cb::tool::COMMANDS`] (name, usage line, help), each with its option table |
 //! | `o2cb_ctl` | [`o2cb_ctl::OPTIONS`] | — (synopsis: [`o2cb_ctl::USAGE`]) |
-//! | `o2cb.init` | — | [`o2cb::init::ACTIONS`]; `configure` takes [`o2cb::init::CONFIGURE_OPTIONS`] |
+//! | `o2cb.init` | — | [`o2cb::init::ACTIONS`] (name, help, operands, options) |
 //! | `ocfs2_hb_ctl` | [`hb_ctl::hbctl::OPTIONS`] | — (synopsis: [`hb_ctl::hbctl::USAGE`]) |
 //! | `mount.ocfs2` | [`hb_ctl::mount::OPTIONS`] | — (synopsis from the table) |
 //! | `mounted.ocfs2` | [`mounted::OPTIONS`] | — (synopsis: [`mounted::usage`]) |
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, ValueHint};
-use getopt::OptionTable;
-use o2cb::tool::filesystem;
+use getopt::Documented;
 
 use crate::options::OptionDoc;
 use crate::usage::{self, Operand};
@@ -80,7 +79,7 @@ fn usage_forms(text: &str) -> String {
 
 /// A synopsis from an option table, the way getopt tools write theirs: the flags in one
 /// bracket (`[-vn]`), then each option with its argument, then the operands.
-fn synopsis_from_table<Id>(name: &str, table: &OptionTable<'_, Id>, operands: &str) -> String {
+fn synopsis_from_table(name: &str, table: &dyn Documented, operands: &str) -> String {
     let docs = OptionDoc::from_table(table);
     let flags: String = docs
         .iter()
@@ -103,7 +102,7 @@ fn synopsis_from_table<Id>(name: &str, table: &OptionTable<'_, Id>, operands: &s
 }
 
 /// A tool with one flat table of short options.
-fn flat(name: &'static str, synopsis: String, table: &OptionTable<'_, u8>) -> Command {
+fn flat(name: &'static str, synopsis: String, table: &dyn Documented) -> Command {
     let mut cmd = base(name).override_usage(synopsis);
     for doc in OptionDoc::from_table(table) {
         let mut arg = doc.to_arg(false);
@@ -190,24 +189,15 @@ fn operand_arg(index: usize, operand: &Operand) -> Arg {
     arg
 }
 
-/// The option table each `o2cb` command parses its arguments with, by command name.
-/// A command missing here still gets the options its usage line shows (without help
-/// text); the tests fail when a usage line shows an option that no table describes.
-pub fn o2cb_command_options(command: &str) -> Vec<OptionDoc> {
-    match command {
-        "add-node" => OptionDoc::from_table(&o2cb::tool::ADD_NODE_OPTIONS),
-        "list-cluster" | "list-nodes" | "list-heartbeats" => {
-            OptionDoc::from_table(&o2cb::tool::LIST_OPTIONS)
-        }
-        "add-filesystem" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_OPTIONS),
-        "add-filesystem-node" => OptionDoc::from_table(&filesystem::ADD_FILESYSTEM_NODE_OPTIONS),
-        "list-filesystems" => OptionDoc::from_table(&filesystem::LIST_FILESYSTEMS_OPTIONS),
-        "check" => OptionDoc::from_table(&o2cb::tool::CHECK_OPTIONS),
-        _ => Vec::new(),
-    }
+/// The options an `o2cb` command parses, from the table the command carries.
+pub fn o2cb_command_options(command: &o2cb::tool::Command) -> Vec<OptionDoc> {
+    command
+        .options
+        .map(OptionDoc::from_table)
+        .unwrap_or_default()
 }
 
-fn options_args<Id>(table: &OptionTable<'_, Id>, repeatable: &[char]) -> Vec<Arg> {
+fn options_args(table: &dyn Documented, repeatable: &[char]) -> Vec<Arg> {
     OptionDoc::from_table(table)
         .iter()
         .map(|o| o.to_arg(o.short.is_some_and(|c| repeatable.contains(&c))))
@@ -241,7 +231,7 @@ pub fn o2cb() -> Command {
 
 fn o2cb_subcommand(command: &o2cb::tool::Command) -> Command {
     let shown = usage::parse(command.usage);
-    let mut options = o2cb_command_options(command.name);
+    let mut options = o2cb_command_options(command);
     // Options the usage line shows that no table describes yet: documented without help
     // rather than left out.
     for o in &shown.options {
@@ -314,73 +304,49 @@ pub fn o2cb_ctl() -> Command {
     cmd
 }
 
-/// What each action of `o2cb.init` does, one line each. The action names come from
-/// [`o2cb::init::ACTIONS`]; a test fails when the two lists differ.
-pub const INIT_ACTIONS: &[(&str, &str)] = &[
-    ("start", "If O2CB_ENABLED is true: load the stack, then bring the boot cluster online. Otherwise do nothing."),
-    ("stop", "Take the cluster offline, then unload the stack (whatever O2CB_ENABLED says)."),
-    ("restart", "stop, then start."),
-    ("force-reload", "The same as restart."),
-    ("enable", "Set O2CB_ENABLED=true in the settings file, then start."),
-    ("disable", "Set O2CB_ENABLED=false in the settings file, then stop."),
-    ("configure", "Ask for the settings, or take them from the options below, write the settings file, then start or stop."),
-    ("load", "Load the kernel modules and mount configfs and dlmfs."),
-    ("unload", "Take the cluster offline, then unmount dlmfs and configfs and unload the modules."),
-    ("online", "Load the stack, register the cluster and start its global heartbeat, whatever O2CB_ENABLED says."),
-    ("offline", "Stop global heartbeat and unregister the cluster; refused while processes use dlmfs (they are named)."),
-    ("force-offline", "As offline, but processes using dlmfs are killed first."),
-    ("status", "Report the state of the stack and the cluster. Exit status 0 when the cluster is online, 3 when not."),
-    ("online-status", "Print online, offline or error; exit status 0, 1 or 2."),
-];
-
-/// The actions that take an optional cluster name (default: O2CB_BOOTCLUSTER).
-const INIT_CLUSTER_ACTIONS: &[&str] = &[
-    "start",
-    "stop",
-    "restart",
-    "force-reload",
-    "unload",
-    "online",
-    "offline",
-    "force-offline",
-    "status",
-    "online-status",
-];
-
-/// `o2cb.init ACTION [CLUSTER]`; `configure` with its options.
-pub fn o2cb_init() -> Command {
-    let configure = OptionDoc::from_table(&o2cb::init::CONFIGURE_OPTIONS)
+/// `[--opt value] [--flag]` for each option of a table, as a usage line shows them.
+fn bracketed(table: &dyn Documented) -> String {
+    OptionDoc::from_table(table)
         .iter()
         .map(|o| match &o.value_name {
             Some(v) => format!("[{} {v}]", o.spelling()),
             None => format!("[{}]", o.spelling()),
         })
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+}
+
+/// `o2cb.init ACTION [CLUSTER]`, and each action with its operands or options, all from
+/// [`o2cb::init::ACTIONS`].
+pub fn o2cb_init() -> Command {
+    let mut synopsis = format!("o2cb.init {{{}}} [cluster]", o2cb::init::action_names());
+    for action in o2cb::init::ACTIONS {
+        if let Some(options) = action.options {
+            synopsis.push_str(&format!(
+                "\no2cb.init {} {}",
+                action.name,
+                bracketed(options)
+            ));
+        }
+    }
     let mut cmd = base("o2cb.init")
-        .override_usage(format!(
-            "o2cb.init {{{}}} [cluster]\no2cb.init configure {configure}",
-            o2cb::init::ACTIONS
-        ))
+        .override_usage(synopsis)
         .subcommand_value_name("ACTION")
         .subcommand_help_heading("ACTIONS");
-    for action in o2cb::init::ACTIONS.split('|') {
-        let help = INIT_ACTIONS
-            .iter()
-            .find(|(name, _)| *name == action)
-            .map_or("", |(_, help)| help);
-        let mut sub = base(action).about(help);
-        if INIT_CLUSTER_ACTIONS.contains(&action) {
+    for action in o2cb::init::ACTIONS {
+        let name = action.name;
+        let mut sub = base(name).about(action.help);
+        if !action.operands.is_empty() {
             sub = sub
-                .override_usage(format!("o2cb.init {action} [cluster]"))
+                .override_usage(format!("o2cb.init {name} {}", action.operands))
                 .arg(Arg::new("cluster").value_name("cluster").required(false));
-        } else if action == "configure" {
-            sub = sub.override_usage(format!("o2cb.init configure {configure}"));
-            for arg in options_args(&o2cb::init::CONFIGURE_OPTIONS, &[]) {
+        } else if let Some(options) = action.options {
+            sub = sub.override_usage(format!("o2cb.init {name} {}", bracketed(options)));
+            for arg in options_args(options, &[]) {
                 sub = sub.arg(arg);
             }
         } else {
-            sub = sub.override_usage(format!("o2cb.init {action}"));
+            sub = sub.override_usage(format!("o2cb.init {name}"));
         }
         cmd = cmd.subcommand(sub);
     }
@@ -421,11 +387,17 @@ mod tests {
     }
 
     #[test]
-    fn o2cb_init_has_a_description_for_exactly_the_actions() {
-        let actions: Vec<_> = o2cb::init::ACTIONS.split('|').collect();
-        let described: Vec<_> = INIT_ACTIONS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(actions, described);
+    fn o2cb_init_describes_every_action_and_configure_options() {
         let cmd = o2cb_init();
+        for action in o2cb::init::ACTIONS {
+            let sub = cmd.find_subcommand(action.name).unwrap();
+            assert!(
+                !action.help.is_empty(),
+                "{} has no description",
+                action.name
+            );
+            assert_eq!(sub.get_about().unwrap().to_string(), action.help);
+        }
         let configure = cmd.find_subcommand("configure").unwrap();
         assert!(configure
             .get_arguments()

@@ -69,4 +69,6 @@ mod table;
 
 pub use error::{GetoptError, LongPrefix};
 pub use parser::{Getopt, Parsed};
-pub use table::{Function, HasArg, OptionSpec, OptionTable, Ordering, TableError};
+pub use table::{
+    Documented, Function, HasArg, OptionHelp, OptionSpec, OptionTable, Ordering, TableError,
+};

@@ -118,6 +118,39 @@ pub struct OptionTable<'a, Id> {
     pub options: &'a [OptionSpec<'a, Id>],
 }
 
+/// One option as help text, man pages and completions see it: an [`OptionSpec`] without
+/// the parser's id, so that tables of different id types can be listed side by side (a
+/// tool's commands each keep their own table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionHelp<'a> {
+    pub short: Option<u8>,
+    pub long: Option<&'a str>,
+    pub has_arg: HasArg,
+    pub value_name: Option<&'a str>,
+    pub help: &'a str,
+}
+
+/// A table whose options can be documented whatever its id type.
+pub trait Documented: Sync + std::fmt::Debug {
+    /// Every option of the table, in table order.
+    fn option_help(&self) -> Vec<OptionHelp<'_>>;
+}
+
+impl<Id: Sync + std::fmt::Debug> Documented for OptionTable<'_, Id> {
+    fn option_help(&self) -> Vec<OptionHelp<'_>> {
+        self.options
+            .iter()
+            .map(|o| OptionHelp {
+                short: o.short,
+                long: o.long,
+                has_arg: o.has_arg,
+                value_name: o.value_name,
+                help: o.help,
+            })
+            .collect()
+    }
+}
+
 /// How non-option arguments are handled (glibc's `enum __ord`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ordering {

@@ -34,8 +34,152 @@ pub const MIN_IDLE_TIMEOUT_MS: u32 = 5000;
 pub const MIN_KEEPALIVE_DELAY_MS: u32 = 1000;
 pub const MIN_RECONNECT_DELAY_MS: u32 = 2000;
 
-pub const ACTIONS: &str =
-    "start|stop|restart|force-reload|enable|disable|configure|load|unload|online|offline|force-offline|status|online-status";
+/// What an action does with the script's state and the arguments after its name.
+type ActionFn = for<'c, 'io> fn(&mut Init<'c, 'io>, &[String]) -> Flow;
+
+/// One action of the script: its name, what it does (for `--help`-like documentation and the
+/// man page), its operands, the options it parses, and the code that runs it.
+pub struct Action {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// The operands after the action name, as the usage shows them.
+    pub operands: &'static str,
+    /// The options the action parses (the table its code hands to getopt).
+    pub options: Option<&'static dyn getopt::Documented>,
+    run: ActionFn,
+}
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Action").field("name", &self.name).finish()
+    }
+}
+
+const fn action(
+    name: &'static str,
+    help: &'static str,
+    operands: &'static str,
+    run: ActionFn,
+) -> Action {
+    Action {
+        name,
+        help,
+        operands,
+        options: None,
+        run,
+    }
+}
+
+/// The optional cluster name (default: O2CB_BOOTCLUSTER) most actions take.
+const CLUSTER: &str = "[cluster]";
+
+/// Every action, in the order the usage line lists them.
+pub static ACTIONS: &[Action] = &[
+    action(
+        "start",
+        "If O2CB_ENABLED is true: load the stack, then bring the boot cluster online. Otherwise do nothing.",
+        CLUSTER,
+        |init, rest| init.start(first(rest)),
+    ),
+    action(
+        "stop",
+        "Take the cluster offline, then unload the stack (whatever O2CB_ENABLED says).",
+        CLUSTER,
+        |init, rest| init.stop(first(rest)),
+    ),
+    action("restart", "stop, then start.", CLUSTER, restart),
+    action("force-reload", "The same as restart.", CLUSTER, restart),
+    action(
+        "enable",
+        "Set O2CB_ENABLED=true in the settings file, then start.",
+        "",
+        |init, _| init.enable(),
+    ),
+    action(
+        "disable",
+        "Set O2CB_ENABLED=false in the settings file, then stop.",
+        "",
+        |init, _| init.disable(),
+    ),
+    Action {
+        options: Some(&configure::CONFIGURE_OPTIONS),
+        ..action(
+            "configure",
+            "Ask for the settings, or take them from the options below, write the settings file, then start or stop.",
+            "",
+            configure::configure,
+        )
+    },
+    action(
+        "load",
+        "Load the kernel modules and mount configfs and dlmfs.",
+        "",
+        |init, _| init.load(),
+    ),
+    action(
+        "unload",
+        "Take the cluster offline, then unmount dlmfs and configfs and unload the modules.",
+        CLUSTER,
+        |init, rest| init.offline(first(rest), false).and_then(|()| init.unload(false)),
+    ),
+    action(
+        "online",
+        "Load the stack, register the cluster and start its global heartbeat, whatever O2CB_ENABLED says.",
+        CLUSTER,
+        |init, rest| init.load().and_then(|()| init.online(first(rest))),
+    ),
+    action(
+        "offline",
+        "Stop global heartbeat and unregister the cluster; refused while processes use dlmfs (they are named).",
+        CLUSTER,
+        |init, rest| init.offline(first(rest), false),
+    ),
+    action(
+        "force-offline",
+        "As offline, but processes using dlmfs are killed first.",
+        CLUSTER,
+        |init, rest| init.offline(first(rest), true),
+    ),
+    action(
+        "status",
+        "Report the state of the stack and the cluster. Exit status 0 when the cluster is online, 3 when not.",
+        CLUSTER,
+        status,
+    ),
+    action(
+        "online-status",
+        "Print online, offline or error; exit status 0, 1 or 2.",
+        CLUSTER,
+        |init, rest| match init.online_status(first(rest)) {
+            0 => Ok(()),
+            code => Err(code),
+        },
+    ),
+];
+
+/// The action names as the usage line lists them: `start|stop|...`.
+pub fn action_names() -> String {
+    ACTIONS.iter().map(|a| a.name).collect::<Vec<_>>().join("|")
+}
+
+fn first(rest: &[String]) -> Option<&str> {
+    rest.first().map(String::as_str)
+}
+
+fn restart(init: &mut Init<'_, '_>, rest: &[String]) -> Flow {
+    init.stop(first(rest))
+        .and_then(|()| init.start(first(rest)))
+}
+
+/// `status [cluster]`, or the state as JSON with `--json` anywhere among the arguments.
+fn status(init: &mut Init<'_, '_>, rest: &[String]) -> Flow {
+    if rest.iter().any(|a| a == "--json") {
+        let cluster = rest.iter().find(|a| *a != "--json").map(String::as_str);
+        init.status_json(cluster)
+    } else {
+        init.status(first(rest))
+    }
+}
 
 /// How a step of the script ends.
 enum Step {
@@ -992,6 +1136,24 @@ impl Init<'_, '_> {
         }
     }
 
+    /// Sets O2CB_ENABLED=true (unless it already is), then starts.
+    fn enable(&mut self) -> Flow {
+        if !self.settings.enabled {
+            self.settings.enabled = true;
+            self.write_settings(&[("O2CB_ENABLED", "true".into())])?;
+        }
+        self.start(None)
+    }
+
+    /// Sets O2CB_ENABLED=false (unless the file already says so), then stops.
+    fn disable(&mut self) -> Flow {
+        if self.settings_file.get("O2CB_ENABLED") != Some("false") {
+            self.settings.enabled = false;
+            self.write_settings(&[("O2CB_ENABLED", "false".into())])?;
+        }
+        self.stop(None)
+    }
+
     fn start(&mut self, arg: Option<&str>) -> Flow {
         if !self.settings.enabled {
             return Ok(());
@@ -1018,14 +1180,13 @@ fn describe_users(users: &[process::Process]) -> String {
 }
 
 mod configure;
-pub use configure::CONFIGURE_OPTIONS;
 
 /// Runs `o2cb.init ACTION [CLUSTER]` and returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     let script = std::env::var("O2CB_INIT_SCRIPT")
         .unwrap_or_else(|_| ctx.argv0.to_string_lossy().into_owned());
     let usage = |ctx: &mut Context<'_>| {
-        ctx.print(format!("Usage: {script} {{{ACTIONS}}}\n").as_bytes());
+        ctx.print(format!("Usage: {script} {{{}}}\n", action_names()).as_bytes());
         1
     };
     let Some(action) = args.first().map(|a| a.to_string_lossy().into_owned()) else {
@@ -1068,44 +1229,9 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
         settings_file,
         debian,
     };
-    let cluster = rest.first().map(String::as_str);
-    let result = match action.as_str() {
-        "start" => init.start(cluster),
-        "stop" => init.stop(cluster),
-        "restart" | "force-reload" => init.stop(cluster).and_then(|()| init.start(cluster)),
-        "load" => init.load(),
-        "online" => init.load().and_then(|()| init.online(cluster)),
-        "offline" => init.offline(cluster, false),
-        "force-offline" => init.offline(cluster, true),
-        "unload" => init
-            .offline(cluster, false)
-            .and_then(|()| init.unload(false)),
-        "status" if rest.iter().any(|a| a == "--json") => {
-            let cluster = rest.iter().find(|a| *a != "--json").map(String::as_str);
-            init.status_json(cluster)
-        }
-        "status" => init.status(cluster),
-        "online-status" => return init.online_status(cluster),
-        "configure" => configure::configure(&mut init, &rest),
-        "enable" => {
-            let r = if init.settings.enabled {
-                Ok(())
-            } else {
-                init.settings.enabled = true;
-                init.write_settings(&[("O2CB_ENABLED", "true".into())])
-            };
-            r.and_then(|()| init.start(None))
-        }
-        "disable" => {
-            let r = if init.settings_file.get("O2CB_ENABLED") == Some("false") {
-                Ok(())
-            } else {
-                init.settings.enabled = false;
-                init.write_settings(&[("O2CB_ENABLED", "false".into())])
-            };
-            r.and_then(|()| init.stop(None))
-        }
-        _ => return usage(init.ctx),
+    let result = match ACTIONS.iter().find(|a| a.name == action) {
+        Some(a) => (a.run)(&mut init, &rest),
+        None => return usage(init.ctx),
     };
     match result {
         Ok(()) => 0,

@@ -21,9 +21,6 @@ pub mod filesystem;
 pub mod fsctl;
 mod list;
 
-pub use check::CHECK_OPTIONS;
-pub use commands::ADD_NODE_OPTIONS;
-pub use list::LIST_OPTIONS;
 pub use o2cb_runtime::session::{lock_wait_notice, LoadFailure, Session};
 
 pub use o2cb_runtime::{posixly_correct, REFERENCE_VERSION};
@@ -108,7 +105,20 @@ pub struct Command {
     pub access: Access,
     /// Part of the reference's command list (shown in its usage text).
     pub reference: bool,
+    /// The options the command parses (the same table its handler hands to getopt), for
+    /// `--help`, the man page and completions; `None` when every argument is an operand.
+    pub options: Option<&'static dyn getopt::Documented>,
     run: Handler,
+}
+
+impl Command {
+    /// The command with the option table its handler parses with.
+    const fn with_options(self, table: &'static dyn getopt::Documented) -> Command {
+        Command {
+            options: Some(table),
+            ..self
+        }
+    }
 }
 
 const fn cmd(
@@ -124,6 +134,7 @@ const fn cmd(
         help,
         access,
         reference: true,
+        options: None,
         run,
     }
 }
@@ -164,7 +175,8 @@ pub static COMMANDS: &[Command] = &[
         "Adds a node to the cluster in the config file.",
         Access::Modify,
         commands::add_node,
-    ),
+    )
+    .with_options(&commands::ADD_NODE_OPTIONS),
     cmd(
         "remove-node",
         "<clustername> <nodename>",
@@ -206,21 +218,24 @@ pub static COMMANDS: &[Command] = &[
         "Lists all the nodes and heartbeat regions associated with the cluster in the config file.",
         Access::Read,
         list::list_cluster,
-    ),
+    )
+    .with_options(&list::LIST_OPTIONS),
     cmd(
         "list-nodes",
         "[--oneline] <clustername>",
         "Lists all the nodes associated with the cluster in the config file. ",
         Access::Read,
         list::list_nodes,
-    ),
+    )
+    .with_options(&list::LIST_OPTIONS),
     cmd(
         "list-heartbeats",
         "[--oneline] <clustername>",
         "Lists all the heartbeat regions associated with the cluster in the config file.",
         Access::Read,
         list::list_heartbeats,
-    ),
+    )
+    .with_options(&list::LIST_OPTIONS),
     cmd(
         "register-cluster",
         "<clustername>",
@@ -262,14 +277,16 @@ pub static COMMANDS: &[Command] = &[
         "Checks a cluster configuration file and reports its problems.",
         Access::Own,
         check::check,
-    ),
+    )
+    .with_options(&check::CHECK_OPTIONS),
     ours(
         "add-filesystem",
         "[--label <label>] [--slots <n>] <clustername> <uuid>|<device>",
         "Adds a filesystem, run as a cluster of its own, to the config file.",
         Access::Modify,
         filesystem::add_filesystem,
-    ),
+    )
+    .with_options(&filesystem::ADD_FILESYSTEM_OPTIONS),
     ours(
         "remove-filesystem",
         "<uuid>|<device>",
@@ -283,7 +300,8 @@ pub static COMMANDS: &[Command] = &[
         "Makes a node a member of a filesystem; allocates and records its slot.",
         Access::Modify,
         filesystem::add_filesystem_node,
-    ),
+    )
+    .with_options(&filesystem::ADD_FILESYSTEM_NODE_OPTIONS),
     ours(
         "remove-filesystem-node",
         "<uuid>|<device> <nodename>",
@@ -297,7 +315,8 @@ pub static COMMANDS: &[Command] = &[
         "Lists the filesystems and their members in the config file.",
         Access::Read,
         filesystem::list_filesystems,
-    ),
+    )
+    .with_options(&filesystem::LIST_FILESYSTEMS_OPTIONS),
     ours(
         "fs-activate",
         "<uuid>|<device>",
