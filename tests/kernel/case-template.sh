@@ -56,6 +56,6 @@ assert_same_file c.tree      rs.tree      "configfs tree after register-cluster"
 assert_same_file c.status.out rs.status.out "cluster-status while registered"
 assert_same_file c.unreg.ops rs.unreg.ops "configfs operations of unregister-cluster"
 assert_same_file c.unreg.out rs.unreg.out "stdout and exit status of unregister-cluster"
-# stderr may differ where ours is more precise (DESIGN.md §5): show, not assert
+# stderr may differ where ours is more precise (docs/compatibility.md): show, not assert
 diff -u c.reg.err rs.reg.err || true
 say "C and ours agree: $(cfs_count c.reg.ops) configfs operations to register, $(cfs_count c.unreg.ops) to unregister"

@@ -33,7 +33,7 @@ runner_option() {
   esac
 }
 
-# cargo name -> installed name (DESIGN.md §1: cargo forbids '.' in names)
+# cargo name -> installed name (cargo forbids '.' in package names)
 OURS_BINS="o2cb:o2cb o2cb_ctl:o2cb_ctl o2cb_init:o2cb.init ocfs2_hb_ctl:ocfs2_hb_ctl
       mount_ocfs2:mount.ocfs2 mounted_ocfs2:mounted.ocfs2"
 

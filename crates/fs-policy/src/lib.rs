@@ -3,7 +3,7 @@
 //! cluster.conf may describe, beside the classic `cluster:`/`node:`/`heartbeat:` stanzas,
 //! `filesystem:` stanzas (a volume by UUID, its cluster, label and slot count) and
 //! `filesystem_node:` stanzas (a node's membership in one filesystem, with an optional slot
-//! and network override; DESIGN §4). This crate says what that means:
+//! and network override; docs/per-filesystem.md). This crate says what that means:
 //!
 //! - [`allocate`]: the slot of every member of every filesystem (through the `slots`
 //!   crate), and which new assignments must be written back so they never move;

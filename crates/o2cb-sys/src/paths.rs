@@ -73,7 +73,8 @@ impl SysRoot {
         self.path("/etc/ocfs2/cluster.conf")
     }
 
-    /// Candidate configfs mount points, in the order libo2cb tries them (spec §5.1).
+    /// Candidate configfs mount points, in the order libo2cb tries them
+    /// (docs/ocfs2-tools-reference.md §5.1).
     pub fn configfs_candidates(&self) -> [PathBuf; 2] {
         [self.path("/sys/kernel/config"), self.path("/config")]
     }
@@ -98,7 +99,7 @@ impl SysRoot {
         self.path("/sys/fs/ocfs2/loaded_cluster_plugins")
     }
 
-    /// Where the kernel's interface revision may be found, newest kernels first (spec §5.4).
+    /// Where the kernel's interface revision may be found, newest kernels first (reference §5.4).
     pub fn interface_revision_candidates(&self) -> [PathBuf; 3] {
         [
             self.path("/sys/fs/o2cb/interface_revision"),

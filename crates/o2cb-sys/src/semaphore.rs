@@ -1,6 +1,7 @@
-//! The SysV semaphore set libo2cb keeps for each local heartbeat region (spec §6.3): a mutex
-//! and a reference count, so that several mounts of one volume share one region, and so that
-//! the C tools and ours can start and stop the same region on one node.
+//! The SysV semaphore set libo2cb keeps for each local heartbeat region
+//! (docs/ocfs2-tools-reference.md §6.3): a mutex and a reference count, so that several mounts of
+//! one volume share one region, and so that the C tools and ours can start and stop the same region
+//! on one node.
 //!
 //! Interoperability fixes every detail: the key is zlib's CRC-32 of the region name (the
 //! UUID text exactly as given) as a signed `key_t`; the set has two semaphores and is created
@@ -287,7 +288,7 @@ mod tests {
 
     #[test]
     fn keys_are_zlib_crc32_of_the_name() {
-        // Test vectors of spec §6.3.
+        // Test vectors of reference §6.3.
         assert_eq!(region_key("77D95EF51C0149D2823674FCC162CF8B"), 0x2370_9DF7);
         assert_eq!(region_key("77D95EF51C0149D2823674FCC162CF8B"), 594_583_031);
         assert_eq!(

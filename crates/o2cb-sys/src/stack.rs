@@ -1,6 +1,6 @@
-//! The kernel side of the cluster stack as libo2cb's start-up sees it (spec §5.5): which
-//! stack is active, whether the node manager's interface is one we speak, and where configfs
-//! is.
+//! The kernel side of the cluster stack as libo2cb's start-up sees it
+//! (docs/ocfs2-tools-reference.md §5.5): which stack is active, whether the node manager's
+//! interface is one we speak, and where configfs is.
 
 use std::fs;
 use std::path::PathBuf;
@@ -101,7 +101,7 @@ pub fn init_classic(root: &SysRoot, load_modules: bool) -> Result<StackInfo, Sta
 /// The configfs magic number `statfs` reports.
 pub const CONFIGFS_MAGIC: i64 = 0x6265_6570;
 
-/// Where configfs is mounted (spec §5.1): `/sys/kernel/config`, else `/config`, each only
+/// Where configfs is mounted (reference §5.1): `/sys/kernel/config`, else `/config`, each only
 /// if it is a directory on a configfs mount. Under a test root any directory is accepted.
 pub fn configfs_mount(root: &SysRoot) -> Option<PathBuf> {
     root.configfs_candidates().into_iter().find(|dir| {

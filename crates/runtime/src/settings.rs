@@ -1,4 +1,5 @@
-//! The o2cb settings file (`/etc/sysconfig/o2cb` or `/etc/default/o2cb`, spec §4.1).
+//! The o2cb settings file (`/etc/sysconfig/o2cb` or `/etc/default/o2cb`,
+//! docs/ocfs2-tools-reference.md §4.1).
 //!
 //! The C init script `source`s it with the shell, so anything bash understands "works" —
 //! including a typo that silently does something else. We read the subset such files are
@@ -430,7 +431,7 @@ impl O2cbSettings {
     }
 }
 
-/// Which settings file the script uses (spec §4.1), and whether that is "Debian mode".
+/// Which settings file the script uses (reference §4.1), and whether that is "Debian mode".
 pub fn settings_path(root: &SysRoot) -> (PathBuf, bool) {
     let sysconfig = root.sysconfig_o2cb();
     let default = root.default_o2cb();

@@ -1,8 +1,8 @@
 //! # slots — which node uses which slot of each OCFS2 filesystem
 //!
-//! An OCFS2 volume has a fixed number of node slots (journals); every node that mounts it
-//! takes one. The classic tools let the kernel hand slots out first come, first served.
-//! With per-filesystem membership (`filesystem_node:` stanzas in cluster.conf, DESIGN §4)
+//! An OCFS2 volume has a fixed number of node slots (journals); every node that mounts it takes
+//! one. The classic tools let the kernel hand slots out first come, first served. With
+//! per-filesystem membership (`filesystem_node:` stanzas in cluster.conf, docs/per-filesystem.md)
 //! each member node gets a slot of its own, decided here:
 //!
 //! - a slot pinned by the administrator, or written back from an earlier allocation, is

@@ -2,8 +2,8 @@
 # shellcheck shell=sh
 # c-register-smoke: the C tools alone.  Register a two-node cluster from
 # cluster.conf with `o2cb register-cluster`, check the configfs tree and the
-# configfs writes against what ocfs2-tools 1.8.7 is known to do (spec §5,
-# shared/kernel-guest/README.md), `o2cb cluster-status`, unregister, and
+# configfs writes against what ocfs2-tools 1.8.7 is known to do (docs/ocfs2-tools-reference.md §5,
+# tests/kernel/README.md), `o2cb cluster-status`, unregister, and
 # check configfs is empty.  Proves the harness and the helpers on real data.
 # timeout: 60
 set -eu

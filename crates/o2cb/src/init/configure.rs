@@ -1,5 +1,5 @@
-//! `o2cb.init configure`: the script's questions (spec §4.9), or the same answers as options
-//! for scripts:
+//! `o2cb.init configure`: the script's questions (docs/ocfs2-tools-reference.md §4.9), or the same
+//! answers as options for scripts:
 //!
 //! ```text
 //! o2cb.init configure [--enable|--disable] [--stack NAME] [--cluster NAME|none]

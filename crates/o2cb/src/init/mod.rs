@@ -1,7 +1,7 @@
-//! `o2cb.init`: the logic of `/etc/init.d/o2cb` (spec §4), with the same actions, the same
-//! progress lines (`Loading filesystem "configfs": OK`) in the same order, and exit statuses
-//! that tell the truth: a step that failed makes the action exit non-zero (the script exits
-//! 0 after a failed registration); `status` follows LSB (0 running, 3 not running);
+//! `o2cb.init`: the logic of `/etc/init.d/o2cb` (docs/ocfs2-tools-reference.md §4), with the same
+//! actions, the same progress lines (`Loading filesystem "configfs": OK`) in the same order, and
+//! exit statuses that tell the truth: a step that failed makes the action exit non-zero (the script
+//! exits 0 after a failed registration); `status` follows LSB (0 running, 3 not running);
 //! `online-status` keeps its 0/1/2 contract. Deliberate differences are in
 //! docs/compatibility.md.
 //!
@@ -24,7 +24,7 @@ use crate::tool::{self, CmdResult, Session};
 
 pub use o2cb_runtime::settings::{self, settings_path, O2cbSettings, SettingsFile};
 
-/// Defaults and minimums of the script (spec §4.1).
+/// Defaults and minimums of the script (reference §4.1).
 pub const DEFAULT_HEARTBEAT_THRESHOLD: u32 = 31;
 pub const DEFAULT_IDLE_TIMEOUT_MS: u32 = 30000;
 pub const DEFAULT_KEEPALIVE_DELAY_MS: u32 = 2000;

@@ -1,4 +1,5 @@
-//! The commands that talk to the kernel (spec §3.3–3.5): `register-cluster`,
+//! The commands that talk to the kernel (docs/ocfs2-tools-reference.md §3.3–3.5):
+//! `register-cluster`,
 //! `unregister-cluster`, `cluster-status`, `start-heartbeat`, `stop-heartbeat`.
 //!
 //! Stdout and exit statuses are the reference's. Errors are ours: instead of "Internal logic
@@ -158,7 +159,7 @@ pub fn unregister_cluster(
     Ok(())
 }
 
-/// Whether a registered cluster counts as online (spec §4.8): this host's node is
+/// Whether a registered cluster counts as online (reference §4.8): this host's node is
 /// registered, and in global mode at least one heartbeat region exists.
 pub fn is_online(state: &ClusterState) -> bool {
     state.local_node().is_some() && (!state.is_global() || !state.regions.is_empty())

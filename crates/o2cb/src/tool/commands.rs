@@ -1,5 +1,5 @@
-//! The commands that edit cluster.conf (spec §3.2), with the reference's checks, in the
-//! reference's order, and its messages.
+//! The commands that edit cluster.conf (docs/ocfs2-tools-reference.md §3.2), with the reference's
+//! checks, in the reference's order, and its messages.
 
 use std::ffi::OsString;
 use std::net::Ipv4Addr;

@@ -1,5 +1,5 @@
-//! The per-filesystem commands (DESIGN §4): each OCFS2 filesystem described in cluster.conf
-//! as a cluster of its own, with its members, their slots and network overrides.
+//! The per-filesystem commands (docs/per-filesystem.md): each OCFS2 filesystem described in
+//! cluster.conf as a cluster of its own, with its members, their slots and network overrides.
 //!
 //! ```text
 //! o2cb add-filesystem [--label L] [--slots N] <clustername> <uuid|device>

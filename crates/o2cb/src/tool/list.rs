@@ -1,4 +1,5 @@
-//! `list-clusters`, `list-cluster`, `list-nodes`, `list-heartbeats` (spec §3.2).
+//! `list-clusters`, `list-cluster`, `list-nodes`, `list-heartbeats` (docs/ocfs2-tools-reference.md
+//! §3.2).
 //!
 //! The reference prints numbers with `%d`, so a port or node count stored above 2^31 shows
 //! as a negative number; kept, since the output is what scripts parse.

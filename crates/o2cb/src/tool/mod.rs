@@ -1,5 +1,5 @@
-//! The `o2cb` tool (ocfs2-tools 1.8's `o2cb`, spec §3): global options, the command table,
-//! loading and saving cluster.conf around each command, and exit statuses.
+//! The `o2cb` tool (ocfs2-tools 1.8's `o2cb`, docs/ocfs2-tools-reference.md §3): global options,
+//! the command table, loading and saving cluster.conf around each command, and exit statuses.
 //!
 //! Exit status is 0 or 1, as the reference's: 1 for usage errors, `-h`, `-V`, and any
 //! failure; 0 on success. The reference's "error but exit 0" cases (`add-cluster` of an
