@@ -4,7 +4,7 @@
 //! bytes as their control pictures, so columns line up with the reported ones) and, after
 //! `---`, exactly what `Document::render_diagnostics("cluster.conf", |_| true)` prints.
 //!
-//! - `fixture@…`: one snapshot per file in crates/o2cb/tests/fixtures/{valid,invalid}.
+//! - `fixture@…`: one snapshot per file in cluster-conf/tests/fixtures/{valid,invalid}.
 //! - the other tests: one case per syntax error, hint branch, semantic error and warning.
 //! - at the end: how many problems a document holds and shows, when there are very many.
 
@@ -56,24 +56,20 @@ macro_rules! cases {
 
 #[test]
 fn fixture() {
-    insta::glob!(
-        "../../crates/o2cb/tests/fixtures",
-        "{valid,invalid}/*.conf",
-        |path| {
-            let text = std::fs::read(path).unwrap();
-            let doc = Document::parse(text.clone());
-            // The fixtures' directories say what the C tools do with them.
-            let valid = path.parent().unwrap().ends_with("valid");
-            assert_eq!(
-                doc.has_errors(),
-                !valid,
-                "{}: the C tools {} this file",
-                path.display(),
-                if valid { "accept" } else { "refuse" }
-            );
-            insta::assert_snapshot!(report(&text));
-        }
-    );
+    insta::glob!("fixtures", "{valid,invalid}/*.conf", |path| {
+        let text = std::fs::read(path).unwrap();
+        let doc = Document::parse(text.clone());
+        // The fixtures' directories say what the C tools do with them.
+        let valid = path.parent().unwrap().ends_with("valid");
+        assert_eq!(
+            doc.has_errors(),
+            !valid,
+            "{}: the C tools {} this file",
+            path.display(),
+            if valid { "accept" } else { "refuse" }
+        );
+        insta::assert_snapshot!(report(&text));
+    });
 }
 
 /// A cluster with one well-formed node, for cases that vary one key of a stanza after it.

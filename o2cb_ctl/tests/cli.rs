@@ -14,7 +14,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{o2cb_fixtures, words, FakeRoot};
+use support::{conf_fixtures, words, FakeRoot};
 
 /// The machine's host name up to the first dot: a node of that name is "local".
 fn host() -> String {
@@ -49,7 +49,7 @@ impl Session {
     }
 
     fn fixture(name: &str) -> Session {
-        let bytes = std::fs::read(o2cb_fixtures().join("valid").join(name)).unwrap();
+        let bytes = std::fs::read(conf_fixtures().join("valid").join(name)).unwrap();
         Session::with_root(FakeRoot::new(Some(&bytes)))
     }
 
@@ -262,7 +262,7 @@ fn file_operations_need_no_stack() {
     let root = FakeRoot::bare();
     root.write(
         "etc/ocfs2/cluster.conf",
-        &std::fs::read(o2cb_fixtures().join("valid").join(EXAMPLE_A)).unwrap(),
+        &std::fs::read(conf_fixtures().join("valid").join(EXAMPLE_A)).unwrap(),
     );
     let s = Session::with_root(root).script(&[
         "-I -o -t node",
@@ -531,7 +531,7 @@ fn unusable_files() {
         "duplicate-node-name.conf",
         "node-number-too-big.conf",
     ] {
-        let bytes = std::fs::read(o2cb_fixtures().join("invalid").join(fixture)).unwrap();
+        let bytes = std::fs::read(conf_fixtures().join("invalid").join(fixture)).unwrap();
         let s = Session::with_root(FakeRoot::new(Some(&bytes)))
             .script(&["-I -t cluster", "-C -n x -t cluster"]);
         out.push_str(&format!("---- invalid/{fixture}\n{s}"));
@@ -541,7 +541,7 @@ fn unusable_files() {
     let s = Session::with_root(root).script(&["-I -t cluster", "-C -n x -t cluster"]);
     out.push_str(&format!("---- cluster.conf is a directory\n{s}"));
 
-    let bytes = std::fs::read(o2cb_fixtures().join("valid").join(EXAMPLE_A)).unwrap();
+    let bytes = std::fs::read(conf_fixtures().join("valid").join(EXAMPLE_A)).unwrap();
     let root = FakeRoot::new(Some(&bytes));
     root.mkdir("etc/ocfs2/cluster.conf.bak/in-the-way");
     let mut s = Session::with_root(root);

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use support::{classic_meaning, fixtures, o2cb_fixtures, reference, shell_line, FakeRoot, Outcome};
+use support::{classic_meaning, conf_fixtures, fixtures, reference, shell_line, FakeRoot, Outcome};
 
 /// A starting state of `/etc/ocfs2`.
 #[derive(Clone, Debug)]
@@ -50,7 +50,7 @@ impl Start {
     }
 
     fn o2cb(name: &str) -> Start {
-        Start::file(name, o2cb_fixtures().join("valid").join(name))
+        Start::file(name, conf_fixtures().join("valid").join(name))
     }
 
     fn ours(name: &str) -> Start {
@@ -596,7 +596,7 @@ fn name_of(b: &[u8]) -> String {
 /// Every valid fixture of the `o2cb` crate (canonical and hand-written), and this crate's.
 fn all_valid_starts() -> Vec<Start> {
     let mut starts = vec![no_file(), no_dir()];
-    let mut names: Vec<String> = std::fs::read_dir(o2cb_fixtures().join("valid"))
+    let mut names: Vec<String> = std::fs::read_dir(conf_fixtures().join("valid"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -1329,14 +1329,14 @@ fn option_errors_match_the_c_tool() {
 /// crashes on a nameless cluster), with the same status, and the file stays.
 #[test]
 fn invalid_files_are_refused_like_the_c_tool() {
-    let mut names: Vec<String> = std::fs::read_dir(o2cb_fixtures().join("invalid"))
+    let mut names: Vec<String> = std::fs::read_dir(conf_fixtures().join("invalid"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     let starts: Vec<Start> = names
         .iter()
-        .map(|n| Start::file(n, o2cb_fixtures().join("invalid").join(n)))
+        .map(|n| Start::file(n, conf_fixtures().join("invalid").join(n)))
         .collect();
     let lines = [
         "-I -t cluster",
@@ -1383,7 +1383,7 @@ fn assert_same_as_c(start: &[u8], line: &str) {
 }
 
 fn example_a() -> Vec<u8> {
-    std::fs::read(o2cb_fixtures().join("valid/example-a-canonical.conf")).unwrap()
+    std::fs::read(conf_fixtures().join("valid/example-a-canonical.conf")).unwrap()
 }
 
 const NEW_NODE: &str = "-C -n db3 -t node -a cluster=ocfs2 -a ip_address=10.0.0.3";
@@ -1443,7 +1443,7 @@ fn padded_names_are_written_as_given() {
 
 #[test]
 fn taking_over_orphan_stanzas_is_announced() {
-    let start = std::fs::read(o2cb_fixtures().join("valid/example-d-hand-edited.conf")).unwrap();
+    let start = std::fs::read(conf_fixtures().join("valid/example-d-hand-edited.conf")).unwrap();
     let root = FakeRoot::new(Some(&start));
     let rs = root.ours(&support::words("-C -n lab -t cluster"));
     assert_eq!(rs.status, 0);

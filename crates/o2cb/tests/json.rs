@@ -17,7 +17,7 @@ fn run(bin: &str, args: &[&str], root: Option<&std::path::Path>) -> (i32, String
 
 fn fixture(name: &str) -> String {
     format!(
-        "--config-file={}/tests/fixtures/valid/{name}",
+        "--config-file={}/../../cluster-conf/tests/fixtures/valid/{name}",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -16,10 +16,10 @@ use std::sync::OnceLock;
 /// Our binary.
 pub const OURS: &str = env!("CARGO_BIN_EXE_o2cb_ctl");
 
-/// The `o2cb` crate's cluster.conf fixtures (valid and invalid files), shared rather than
+/// The cluster.conf fixtures of the `cluster-conf` crate (valid and invalid files), shared rather than
 /// copied.
-pub fn o2cb_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/o2cb/tests/fixtures")
+pub fn conf_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cluster-conf/tests/fixtures")
 }
 
 /// This crate's fixtures.

@@ -94,7 +94,7 @@ pub fn words(line: &str) -> Vec<OsString> {
 }
 
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cluster-conf/tests/fixtures")
 }
 
 pub fn ours() -> PathBuf {
