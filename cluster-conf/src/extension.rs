@@ -1,4 +1,4 @@
-//! The per-filesystem stanzas (DESIGN §4): `filesystem:` and `filesystem_node:`.
+//! The per-filesystem stanzas (docs/per-filesystem.md): `filesystem:` and `filesystem_node:`.
 //!
 //! The C tools ignore both stanza names, so every problem here is an
 //! [`Severity::ExtensionError`](crate::Severity::ExtensionError): the classic commands keep

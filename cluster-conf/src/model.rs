@@ -1,6 +1,6 @@
 //! The meaning of a cluster.conf: clusters, nodes, heartbeat regions and the per-filesystem
-//! stanzas, lowered from the syntax tree with the reference's rules (spec §1.5) and the
-//! extension's (DESIGN §4).
+//! stanzas, lowered from the syntax tree with the reference's rules
+//! (docs/ocfs2-tools-reference.md §1.5) and the extension's (docs/per-filesystem.md).
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -135,7 +135,7 @@ pub struct HeartbeatRegion {
     pub stanza: StanzaId,
 }
 
-/// A `filesystem:` stanza: one OCFS2 volume run as its own cluster (DESIGN §4).
+/// A `filesystem:` stanza: one OCFS2 volume run as its own cluster (docs/per-filesystem.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filesystem {
     pub uuid: FsUuid,
@@ -167,7 +167,7 @@ pub struct FilesystemMember {
 
 /// Largest node number the file format accepts (the reference refuses 2147483647 and up).
 const MAX_FILE_NODE_NUMBER: u64 = 2_147_483_646;
-/// The kernel's limits (spec §5.2, §5.3).
+/// The kernel's limits (reference §5.2, §5.3).
 pub const MAX_KERNEL_NODE_NUMBER: u32 = 254;
 pub const MAX_GLOBAL_REGIONS: usize = 32;
 
@@ -1014,7 +1014,7 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// Whether the configured node name `node` designates the host called `host` (spec §2.6):
+/// Whether the configured node name `node` designates the host called `host` (reference §2.6):
 /// the host name starts with the node name, compared without regard to ASCII case, and
 /// ends there or continues with a `.` (so `db1` is local on `db1.example.com` but not on
 /// `db10`).

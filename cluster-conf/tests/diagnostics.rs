@@ -261,7 +261,7 @@ cases! {
     );
 }
 
-// ----- filesystem: and filesystem_node: stanzas (DESIGN §4) --------------------------------
+// ----- filesystem: and filesystem_node: stanzas (docs/per-filesystem.md) ---------------------
 
 fn fs(body: &str) -> String {
     format!("{CLUSTER_A}filesystem:\n{body}")

@@ -1,7 +1,7 @@
-//! Small OCFS2 images for tests, built to the minimal fixture recipe of spec §8.9: a
-//! superblock, a root and a system directory, the `slot_map` and `heartbeat` system files,
-//! and nothing else (no journals or allocators, so they are not mountable). Both the C
-//! `mounted.ocfs2` and this crate's reader accept them.
+//! Small OCFS2 images for tests, built to the minimal fixture recipe of
+//! docs/ocfs2-tools-reference.md §8.9: a superblock, a root and a system directory, the
+//! `slot_map` and `heartbeat` system files, and nothing else (no journals or allocators, so
+//! they are not mountable). Both the C `mounted.ocfs2` and this crate's reader accept them.
 //!
 //! The defaults reproduce the recipe exactly (4 KiB blocks and clusters, 4 MiB, o2cb stack
 //! `prod`, 4 extended slots, system directory at block 4 with its entries in block 5, slot map
@@ -667,11 +667,11 @@ impl ImageBuilder {
     }
 }
 
-/// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and
-/// every variant docs/ocfs2-tools-reference.md §8.9 lists, plus the directory layouts a
-/// reader must walk (inline, trailers, several blocks, extent trees of depth 1 and 2), live
-/// heartbeat slots, a short slot map, and `META_ECC` volumes whose every metadata block
-/// carries its check. Tests of other crates (mounted.ocfs2, hb_ctl) can run over the same set.
+/// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and every
+/// variant reference §8.9 lists, plus the directory layouts a reader must walk (inline,
+/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots, a short slot
+/// map, and `META_ECC` volumes whose every metadata block carries its check. Tests of other
+/// crates (mounted.ocfs2, hb_ctl) can run over the same set.
 pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
     let mut all = reference_variants();
     all.extend(reader_variants());
