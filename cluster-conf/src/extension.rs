@@ -3,14 +3,14 @@
 //! The C tools ignore both stanza names, so every problem here is an
 //! [`Severity::ExtensionError`](crate::Severity::ExtensionError): the classic commands keep
 //! working on the file, the per-filesystem ones refuse it. Relations that need the slot
-//! allocator (capacity, pinned slot conflicts, membership in the cluster) are checked by
-//! [`crate::Document::check_slots`]-style callers through the `slots` crate; this module checks
-//! each stanza and its references.
+//! allocator (capacity, pinned slot conflicts, membership in the cluster) are checked by the
+//! `fs-policy` crate's `allocate`, through the `slots` crate; this module checks each stanza
+//! and its references.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::{
@@ -128,7 +128,7 @@ pub(crate) fn lower_filesystems(
 struct Filesystems {
     /// In file order.
     list: Vec<Filesystem>,
-    by_uuid: HashMap<FsUuid, usize>,
+    by_uuid: FxHashMap<FsUuid, usize>,
     /// UUIDs of filesystem stanzas that were rejected: their members are not reported again
     /// as pointing at an unknown filesystem.
     rejected: Vec<FsUuid>,

@@ -4,73 +4,16 @@
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::net::Ipv4Addr;
 
 use bstr::{BStr, BString, ByteSlice};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::names::{NameKind, NameRefusal};
 use crate::syntax::{read_value, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
-
-/// The hash of the lowering's lookup tables (duplicate names, numbers, addresses): rustc's
-/// "Fx" multiply-rotate hash, several times cheaper than the default SipHash, which was a
-/// quarter of the lowering time on big files. SipHash's resistance to chosen collisions buys
-/// nothing here: whoever writes the file can make it as large as they like anyway.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The table picks buckets by the low bits, but the low bits of a product depend only
-        // on the low bits of what was multiplied: keys that differ only in their high bytes
-        // (node names up to eight bytes long that differ from the fifth byte on, `node1`,
-        // `node2`, ...) all fell into one bucket. The high bits of the product depend on
-        // every bit; bring them down.
-        self.0.rotate_left(26)
-    }
-}
-
-/// A hash map with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-/// A hash set with [`FxHasher`].
-pub(crate) type FxHashSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Index of a stanza in the document it was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -794,7 +737,10 @@ fn warn_too_many_global_regions(
 ///
 /// A set of tables per cluster, not one for all clusters: a cluster's stanzas come together,
 /// and one cluster's tables stay in the cache while they are filled, where a table for all
-/// of a big file took a cache miss for every node.
+/// of a big file took a cache miss for every node. The tables use rustc's "Fx" hash: the
+/// default SipHash was a quarter of the lowering time on big files, and its resistance to
+/// chosen collisions buys nothing here, since whoever writes the file can make it as large as
+/// they like anyway.
 #[derive(Default)]
 struct Seen<'a> {
     names: FxHashMap<Cow<'a, [u8]>, StanzaId>,
@@ -990,7 +936,7 @@ pub(crate) fn line_number(text: &[u8], offset: u32) -> usize {
     memchr::memchr_iter(b'\n', &text[..offset as usize]).count() + 1
 }
 
-/// Line numbers for "first defined at line N" hints: a [`LineIndex`] made when the first
+/// Line numbers for "first defined at line N" hints: a [`LineIndex`](crate::LineIndex) made when the first
 /// is asked for. Counting from the start for each hint made a file of many duplicates
 /// quadratic.
 pub(crate) struct Lines<'t> {
