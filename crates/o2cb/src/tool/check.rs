@@ -64,7 +64,7 @@ pub fn check(ctx: &mut Context<'_>, session: &mut Session, args: Vec<OsString>) 
     // The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
     // are not nodes of the cluster (a few per filesystem).
     let mut relations: Vec<Diagnostic> = Vec::new();
-    if !doc.has_any_errors() {
+    if !doc.has_classic_or_extension_errors() {
         for allocation in fs_policy::allocate(doc.config()) {
             if let Some(Err(problems)) = allocation.result {
                 for p in problems {
