@@ -78,7 +78,7 @@ impl Diagnostic {
     /// message ([`crate::Document::warning_digests`]).
     pub fn digest(&self) -> u64 {
         use std::hash::Hasher;
-        let mut h = crate::model::FxHasher::default();
+        let mut h = rustc_hash::FxHasher::default();
         h.write_u8(self.severity as u8);
         h.write(self.message.as_bytes());
         h.finish()

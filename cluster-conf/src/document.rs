@@ -95,7 +95,7 @@ impl Document {
         &self.tree
     }
 
-    /// What the file means. When [`Document::has_errors`] is true this is a best effort:
+    /// What the file means. When [`Document::has_classic_errors`] is true this is a best effort:
     /// stanzas with errors are missing from it.
     pub fn config(&self) -> &Config {
         &self.config
@@ -164,13 +164,16 @@ impl Document {
         &self.warning_digests
     }
 
-    /// Whether the C tools would refuse this file too.
-    pub fn has_errors(&self) -> bool {
+    /// Whether the file has a [`Severity::Error`]: the C tools would refuse it too, and so
+    /// does every command. Errors in the per-filesystem stanzas do not count.
+    pub fn has_classic_errors(&self) -> bool {
         self.counts.errors > 0
     }
 
-    /// Whether the file has any error, including errors in the per-filesystem stanzas.
-    pub fn has_any_errors(&self) -> bool {
+    /// Whether the file has an error of either kind: a [`Severity::Error`] or a
+    /// [`Severity::ExtensionError`] (a per-filesystem stanza is wrong, which the
+    /// per-filesystem commands refuse).
+    pub fn has_classic_or_extension_errors(&self) -> bool {
         self.counts.errors + self.counts.extension_errors > 0
     }
 
@@ -243,7 +246,8 @@ impl Document {
     /// Whether the text is exactly what [`crate::write_canonical`] makes of its meaning: no
     /// comments, no unknown keys or stanzas, the C tools' layout and order.
     pub fn is_canonical(&self) -> bool {
-        !self.has_any_errors() && crate::writer::is_canonical_text(&self.config, &self.text)
+        !self.has_classic_or_extension_errors()
+            && crate::writer::is_canonical_text(&self.config, &self.text)
     }
 
     /// The 1-based line a stanza's header is on.

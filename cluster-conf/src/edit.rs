@@ -208,7 +208,7 @@ fn representable(key: &'static str, value: &[u8]) -> Result<(), EditError> {
 
 impl Document {
     fn require_valid(&self) -> Result<(), EditError> {
-        if self.has_errors() {
+        if self.has_classic_errors() {
             Err(EditError::InvalidDocument)
         } else {
             Ok(())
@@ -976,7 +976,8 @@ impl Document {
                 || (s == crate::Severity::ExtensionError
                     && new.counts.extension_errors > extension_errors)
         };
-        let refusal = if new.has_errors() || new.counts.extension_errors > extension_errors {
+        let refusal = if new.has_classic_errors() || new.counts.extension_errors > extension_errors
+        {
             let mut first = None;
             new.each_diagnostic(|d| {
                 if broken(d.severity) {

@@ -1,16 +1,16 @@
-//! The per-filesystem stanzas (DESIGN §4): `filesystem:` and `filesystem_node:`.
+//! The per-filesystem stanzas (docs/per-filesystem.md): `filesystem:` and `filesystem_node:`.
 //!
 //! The C tools ignore both stanza names, so every problem here is an
 //! [`Severity::ExtensionError`](crate::Severity::ExtensionError): the classic commands keep
 //! working on the file, the per-filesystem ones refuse it. Relations that need the slot
-//! allocator (capacity, pinned slot conflicts, membership in the cluster) are checked by
-//! [`crate::Document::check_slots`]-style callers through the `slots` crate; this module checks
-//! each stanza and its references.
+//! allocator (capacity, pinned slot conflicts, membership in the cluster) are checked by the
+//! `fs-policy` crate's `allocate`, through the `slots` crate; this module checks each stanza
+//! and its references.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use bstr::{BString, ByteSlice};
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::{
@@ -100,6 +100,8 @@ fn small_number(
     }
 }
 
+/// Lowers the `filesystem:` stanzas, then the `filesystem_node:` stanzas that make their
+/// member lists.
 pub(crate) fn lower_filesystems(
     text: &[u8],
     tree: &SyntaxTree,
@@ -109,72 +111,50 @@ pub(crate) fn lower_filesystems(
     lines: &Lines<'_>,
     diags: &mut Sink,
 ) -> Vec<Filesystem> {
-    let mut filesystems: Vec<Filesystem> = Vec::new();
-    let mut by_uuid: HashMap<FsUuid, usize> = HashMap::new();
-    // UUIDs of filesystem stanzas that were rejected: their members are not reported again
-    // as pointing at an unknown filesystem.
-    let mut rejected: Vec<FsUuid> = Vec::new();
-
+    let mut filesystems = Filesystems::default();
     for &id in fs_stanzas {
         let attrs = Attrs { text, tree, id };
+        filesystems.add(&attrs, clusters, lines, diags);
+    }
+    for &id in member_stanzas {
+        let attrs = Attrs { text, tree, id };
+        filesystems.add_member(&attrs, lines, diags);
+    }
+    filesystems.list
+}
+
+/// The filesystems lowered so far, found by UUID.
+#[derive(Default)]
+struct Filesystems {
+    /// In file order.
+    list: Vec<Filesystem>,
+    by_uuid: FxHashMap<FsUuid, usize>,
+    /// UUIDs of filesystem stanzas that were rejected: their members are not reported again
+    /// as pointing at an unknown filesystem.
+    rejected: Vec<FsUuid>,
+}
+
+impl Filesystems {
+    /// Adds the filesystem a `filesystem:` stanza describes, unless it has errors or its
+    /// UUID is already defined.
+    fn add(
+        &mut self,
+        attrs: &Attrs<'_>,
+        clusters: &[Cluster],
+        lines: &Lines<'_>,
+        diags: &mut Sink,
+    ) {
         attrs.unknown_keys(&FILESYSTEM_KEYS, "filesystem", diags);
         let before = diags.len();
-        let uuid = match attrs.get("uuid") {
-            Some((v, span)) => uuid_value(&v, span, diags),
-            None => {
-                diags.push(Diagnostic::extension(
-                    attrs.header(),
-                    "filesystem stanza has no `uuid`",
-                ));
-                None
-            }
-        };
-        let cluster = match attrs.get("cluster") {
-            Some((v, span)) => {
-                if !clusters.iter().any(|c| c.name == v) {
-                    diags.push(
-                        Diagnostic::extension(
-                            span,
-                            format!(
-                                "filesystem belongs to cluster `{}`, which is not defined",
-                                v.as_bstr()
-                            ),
-                        )
-                        .with_hint(
-                            "add the cluster first, or fix the name (names are case-sensitive)",
-                        ),
-                    );
-                }
-                Some(BString::from(v))
-            }
-            None => {
-                diags.push(Diagnostic::extension(
-                    attrs.header(),
-                    "filesystem stanza has no `cluster`",
-                ));
-                None
-            }
-        };
-        let label = attrs.get("label").and_then(|(v, span)| {
-            if v.len() > MAX_LABEL_LEN {
-                diags.push(Diagnostic::extension(
-                    span,
-                    format!(
-                        "label is {} bytes long; OCFS2 labels hold at most {MAX_LABEL_LEN}",
-                        v.len()
-                    ),
-                ));
-                None
-            } else {
-                Some(BString::from(v))
-            }
-        });
+        let uuid = filesystem_uuid(attrs, diags);
+        let cluster = filesystem_cluster(attrs, clusters, diags);
+        let label = filesystem_label(attrs, diags);
         let slots = attrs
             .get("slots")
             .and_then(|(v, span)| small_number("slots", &v, span, (1, MAX_SLOTS), diags));
         if let Some(uuid) = uuid {
-            if let Some(&first) = by_uuid.get(&uuid) {
-                let first_line = lines.of(tree.header_offset(filesystems[first].stanza.0));
+            if let Some(&first) = self.by_uuid.get(&uuid) {
+                let first_line = lines.of(attrs.tree.header_offset(self.list[first].stanza.0));
                 diags.push(
                     Diagnostic::extension(
                         attrs.get("uuid").map_or(attrs.header(), |(_, s)| s),
@@ -182,92 +162,50 @@ pub(crate) fn lower_filesystems(
                     )
                     .with_hint(format!("the first definition starts at line {first_line}")),
                 );
-                continue;
+                return;
             }
         }
         if diags.len() != before {
-            rejected.extend(uuid);
-            continue;
+            self.rejected.extend(uuid);
+            return;
         }
         let (Some(uuid), Some(cluster)) = (uuid, cluster) else {
-            continue;
+            return;
         };
-        by_uuid.insert(uuid, filesystems.len());
-        filesystems.push(Filesystem {
+        self.by_uuid.insert(uuid, self.list.len());
+        self.list.push(Filesystem {
             uuid,
             cluster,
             label,
             slots,
             members: Vec::new(),
-            stanza: id,
+            stanza: attrs.id,
         });
     }
 
-    for &id in member_stanzas {
-        let attrs = Attrs { text, tree, id };
+    /// Adds the member a `filesystem_node:` stanza describes to its filesystem, unless it
+    /// has errors or the filesystem already lists the node.
+    fn add_member(&mut self, attrs: &Attrs<'_>, lines: &Lines<'_>, diags: &mut Sink) {
         attrs.unknown_keys(&FILESYSTEM_NODE_KEYS, "filesystem_node", diags);
         let before = diags.len();
-        let fs = match attrs.get("filesystem") {
-            Some((v, span)) => uuid_value(&v, span, diags).and_then(|uuid| {
-                let found = by_uuid.get(&uuid).copied();
-                if found.is_none() && !rejected.contains(&uuid) {
-                    diags.push(
-                        Diagnostic::extension(span, format!("filesystem {uuid} is not defined"))
-                            .with_hint("add a `filesystem:` stanza with this uuid"),
-                    );
-                }
-                found
-            }),
-            None => {
-                diags.push(Diagnostic::extension(
-                    attrs.header(),
-                    "filesystem_node stanza has no `filesystem`",
-                ));
-                None
-            }
-        };
-        let node = match attrs.get("node") {
-            Some((v, _)) if !v.is_empty() => Some(BString::from(v)),
-            Some((_, span)) => {
-                diags.push(Diagnostic::extension(span, "`node` is empty"));
-                None
-            }
-            None => {
-                diags.push(Diagnostic::extension(
-                    attrs.header(),
-                    "filesystem_node stanza has no `node`",
-                ));
-                None
-            }
-        };
+        let fs = self.member_filesystem(attrs, diags);
+        let node = member_node(attrs, diags);
         let slot = attrs
             .get("slot")
             .and_then(|(v, span)| small_number("slot", &v, span, (0, MAX_SLOTS - 1), diags));
-        let ip_address: Option<Ipv4Addr> = attrs.get("ip_address").and_then(|(v, span)| {
-            let ip = parse_inet_pton(&v);
-            if ip.is_none() {
-                diags.push(
-                    Diagnostic::extension(
-                        span,
-                        format!("`{}` is not an IPv4 address", v.as_bstr()),
-                    )
-                    .with_hint(crate::model::ip_hint(&v)),
-                );
-            }
-            ip
-        });
+        let ip_address = member_ip_address(attrs, diags);
         let ip_port = attrs
             .get("ip_port")
             .and_then(|(v, span)| small_number("ip_port", &v, span, (1, 65534), diags));
         if diags.len() != before {
-            continue;
+            return;
         }
         let (Some(fs), Some(node)) = (fs, node) else {
-            continue;
+            return;
         };
-        let filesystem = &mut filesystems[fs];
+        let filesystem = &mut self.list[fs];
         if let Some(first) = filesystem.members.iter().find(|m| m.node == node) {
-            let first_line = lines.of(tree.header_offset(first.stanza.0));
+            let first_line = lines.of(attrs.tree.header_offset(first.stanza.0));
             diags.push(
                 Diagnostic::extension(
                     attrs.get("node").map_or(attrs.header(), |(_, s)| s),
@@ -278,15 +216,120 @@ pub(crate) fn lower_filesystems(
                 )
                 .with_hint(format!("the first listing starts at line {first_line}")),
             );
-            continue;
+            return;
         }
         filesystem.members.push(FilesystemMember {
             node,
             slot,
             ip_address,
             ip_port,
-            stanza: id,
+            stanza: attrs.id,
         });
     }
-    filesystems
+
+    /// The filesystem a member stanza names (index in `list`); a UUID that no filesystem
+    /// stanza defines is reported unless its stanza was rejected.
+    fn member_filesystem(&self, attrs: &Attrs<'_>, diags: &mut Sink) -> Option<usize> {
+        let Some((v, span)) = attrs.get("filesystem") else {
+            diags.push(Diagnostic::extension(
+                attrs.header(),
+                "filesystem_node stanza has no `filesystem`",
+            ));
+            return None;
+        };
+        let uuid = uuid_value(&v, span, diags)?;
+        let found = self.by_uuid.get(&uuid).copied();
+        if found.is_none() && !self.rejected.contains(&uuid) {
+            diags.push(
+                Diagnostic::extension(span, format!("filesystem {uuid} is not defined"))
+                    .with_hint("add a `filesystem:` stanza with this uuid"),
+            );
+        }
+        found
+    }
+}
+
+fn filesystem_uuid(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<FsUuid> {
+    match attrs.get("uuid") {
+        Some((v, span)) => uuid_value(&v, span, diags),
+        None => {
+            diags.push(Diagnostic::extension(
+                attrs.header(),
+                "filesystem stanza has no `uuid`",
+            ));
+            None
+        }
+    }
+}
+
+/// The cluster a filesystem stanza names; one that no cluster stanza defines is reported.
+fn filesystem_cluster(
+    attrs: &Attrs<'_>,
+    clusters: &[Cluster],
+    diags: &mut Sink,
+) -> Option<BString> {
+    let Some((v, span)) = attrs.get("cluster") else {
+        diags.push(Diagnostic::extension(
+            attrs.header(),
+            "filesystem stanza has no `cluster`",
+        ));
+        return None;
+    };
+    if !clusters.iter().any(|c| c.name == v) {
+        diags.push(
+            Diagnostic::extension(
+                span,
+                format!(
+                    "filesystem belongs to cluster `{}`, which is not defined",
+                    v.as_bstr()
+                ),
+            )
+            .with_hint("add the cluster first, or fix the name (names are case-sensitive)"),
+        );
+    }
+    Some(BString::from(v))
+}
+
+fn filesystem_label(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<BString> {
+    let (v, span) = attrs.get("label")?;
+    if v.len() > MAX_LABEL_LEN {
+        diags.push(Diagnostic::extension(
+            span,
+            format!(
+                "label is {} bytes long; OCFS2 labels hold at most {MAX_LABEL_LEN}",
+                v.len()
+            ),
+        ));
+        return None;
+    }
+    Some(BString::from(v))
+}
+
+fn member_node(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<BString> {
+    match attrs.get("node") {
+        Some((v, _)) if !v.is_empty() => Some(BString::from(v)),
+        Some((_, span)) => {
+            diags.push(Diagnostic::extension(span, "`node` is empty"));
+            None
+        }
+        None => {
+            diags.push(Diagnostic::extension(
+                attrs.header(),
+                "filesystem_node stanza has no `node`",
+            ));
+            None
+        }
+    }
+}
+
+fn member_ip_address(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<Ipv4Addr> {
+    let (v, span) = attrs.get("ip_address")?;
+    let ip = parse_inet_pton(&v);
+    if ip.is_none() {
+        diags.push(
+            Diagnostic::extension(span, format!("`{}` is not an IPv4 address", v.as_bstr()))
+                .with_hint(crate::model::ip_hint(&v)),
+        );
+    }
+    ip
 }

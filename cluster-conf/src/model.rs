@@ -1,76 +1,19 @@
 //! The meaning of a cluster.conf: clusters, nodes, heartbeat regions and the per-filesystem
-//! stanzas, lowered from the syntax tree with the reference's rules (spec §1.5) and the
-//! extension's (DESIGN §4).
+//! stanzas, lowered from the syntax tree with the reference's rules
+//! (docs/ocfs2-tools-reference.md §1.5) and the extension's (docs/per-filesystem.md).
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::net::Ipv4Addr;
 
-use bstr::{BString, ByteSlice};
+use bstr::{BStr, BString, ByteSlice};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::names::{NameKind, NameRefusal};
 use crate::syntax::{read_value, Span, SyntaxTree};
 use crate::values::{parse_c_ulong, parse_inet_pton, FsUuid, HeartbeatMode, NumberError};
-
-/// The hash of the lowering's lookup tables (duplicate names, numbers, addresses): rustc's
-/// "Fx" multiply-rotate hash, several times cheaper than the default SipHash, which was a
-/// quarter of the lowering time on big files. SipHash's resistance to chosen collisions buys
-/// nothing here: whoever writes the file can make it as large as they like anyway.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The table picks buckets by the low bits, but the low bits of a product depend only
-        // on the low bits of what was multiplied: keys that differ only in their high bytes
-        // (node names up to eight bytes long that differ from the fifth byte on, `node1`,
-        // `node2`, ...) all fell into one bucket. The high bits of the product depend on
-        // every bit; bring them down.
-        self.0.rotate_left(26)
-    }
-}
-
-/// A hash map with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-/// A hash set with [`FxHasher`].
-pub(crate) type FxHashSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Index of a stanza in the document it was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,7 +78,7 @@ pub struct HeartbeatRegion {
     pub stanza: StanzaId,
 }
 
-/// A `filesystem:` stanza: one OCFS2 volume run as its own cluster (DESIGN §4).
+/// A `filesystem:` stanza: one OCFS2 volume run as its own cluster (docs/per-filesystem.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filesystem {
     pub uuid: FsUuid,
@@ -167,7 +110,7 @@ pub struct FilesystemMember {
 
 /// Largest node number the file format accepts (the reference refuses 2147483647 and up).
 const MAX_FILE_NODE_NUMBER: u64 = 2_147_483_646;
-/// The kernel's limits (spec §5.2, §5.3).
+/// The kernel's limits (reference §5.2, §5.3).
 pub const MAX_KERNEL_NODE_NUMBER: u32 = 254;
 pub const MAX_GLOBAL_REGIONS: usize = 32;
 
@@ -424,242 +367,356 @@ fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> D
 /// Lowers a syntax tree to the model, appending every problem to `diags`. Stanzas with
 /// errors are left out of the model (or, for clusters, kept with defaults so that their
 /// nodes are still checked).
+///
+/// Clusters are lowered as they come; the other stanzas name the cluster they belong to, so
+/// they wait until every cluster is known.
 pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config {
-    let mut clusters: Vec<Cluster> = Vec::new();
-    let mut cluster_index: FxHashMap<BString, usize> = FxHashMap::default();
-    let mut node_stanzas = Vec::new();
-    let mut heartbeat_stanzas = Vec::new();
-    let mut fs_stanzas = Vec::new();
-    let mut fs_node_stanzas = Vec::new();
-
     let lines = Lines::new(text);
+    let mut clusters = Clusters::default();
+    let mut later = LaterStanzas::default();
     for i in 0..tree.stanza_count() {
-        let name_span = tree.stanza_name(text, i);
-        let name = &text[name_span.range()];
         let id = StanzaId(i);
-        match name {
-            b"cluster" => {}
-            b"node" => {
-                node_stanzas.push(id);
-                continue;
-            }
-            b"heartbeat" => {
-                heartbeat_stanzas.push(id);
-                continue;
-            }
-            b"filesystem" => {
-                fs_stanzas.push(id);
-                continue;
-            }
-            b"filesystem_node" => {
-                fs_node_stanzas.push(id);
-                continue;
-            }
-            _ => {
-                if !name.is_empty() {
-                    if let Some(known) = near_miss(name, &KNOWN_STANZAS) {
-                        diags.push(
-                            Diagnostic::warning(
-                                name_span,
-                                format!("unknown stanza `{}:` is ignored", name.as_bstr()),
-                            )
-                            .with_hint(format!(
-                                "did you mean `{known}:`? stanza names are case-sensitive"
-                            )),
-                        );
-                    }
+        let name_span = tree.stanza_name(text, i);
+        match &text[name_span.range()] {
+            b"cluster" => {
+                let view = StanzaView::<ClusterKey>::new(text, tree, id);
+                if let Some((cluster, name)) = lower_cluster(&view, diags) {
+                    clusters.add(cluster, &name, tree, &lines, diags);
                 }
-                continue;
             }
+            b"node" => later.nodes.push(id),
+            b"heartbeat" => later.heartbeats.push(id),
+            b"filesystem" => later.filesystems.push(id),
+            b"filesystem_node" => later.filesystem_nodes.push(id),
+            name => warn_misspelt_stanza(name, name_span, diags),
         }
-        let view = StanzaView::<ClusterKey>::new(text, tree, id);
-        view.check_unknown_keys("cluster", diags);
-        let Some(name) = view.get(ClusterKey::Name) else {
-            // The C tools only reach (and crash on) a nameless cluster in a file they parse.
-            let syntax_clean = tree.problems() == 0;
-            let hint = if syntax_clean {
-                "add `name = <cluster name>` (the C tools crash on this file)"
-            } else {
-                "add `name = <cluster name>`"
-            };
-            diags.push(missing(&view, "cluster", "name").with_hint(hint));
-            continue;
+    }
+    for id in later.nodes {
+        add_node(
+            &mut clusters,
+            &StanzaView::new(text, tree, id),
+            &lines,
+            diags,
+        );
+    }
+    for id in later.heartbeats {
+        add_region(&mut clusters, &StanzaView::new(text, tree, id), diags);
+    }
+    warn_too_many_global_regions(text, tree, &clusters.list, diags);
+
+    let filesystems = crate::extension::lower_filesystems(
+        text,
+        tree,
+        &clusters.list,
+        &later.filesystems,
+        &later.filesystem_nodes,
+        &lines,
+        diags,
+    );
+    Config {
+        clusters: clusters.list,
+        filesystems,
+    }
+}
+
+/// The stanzas that belong to a cluster or a filesystem, by kind, in file order.
+#[derive(Default)]
+struct LaterStanzas {
+    nodes: Vec<StanzaId>,
+    heartbeats: Vec<StanzaId>,
+    filesystems: Vec<StanzaId>,
+    filesystem_nodes: Vec<StanzaId>,
+}
+
+/// The reference ignores stanzas it does not know; one whose name is a near miss of a known
+/// one is most likely a typo that silently loses the stanza.
+fn warn_misspelt_stanza(name: &[u8], name_span: Span, diags: &mut Sink) {
+    if name.is_empty() {
+        return;
+    }
+    if let Some(known) = near_miss(name, &KNOWN_STANZAS) {
+        diags.push(
+            Diagnostic::warning(
+                name_span,
+                format!("unknown stanza `{}:` is ignored", name.as_bstr()),
+            )
+            .with_hint(format!(
+                "did you mean `{known}:`? stanza names are case-sensitive"
+            )),
+        );
+    }
+}
+
+/// The cluster a `cluster:` stanza describes, with its name as read (for the duplicate
+/// check); `None` after reporting a missing name. A bad heartbeat mode or node count is
+/// reported and replaced by a default, so that the cluster's nodes are still checked.
+fn lower_cluster<'a>(
+    view: &StanzaView<'a, ClusterKey>,
+    diags: &mut Sink,
+) -> Option<(Cluster, Value<'a>)> {
+    view.check_unknown_keys("cluster", diags);
+    let Some(name) = view.get(ClusterKey::Name) else {
+        // The C tools only reach (and crash on) a nameless cluster in a file they parse.
+        let syntax_clean = view.tree.problems() == 0;
+        let hint = if syntax_clean {
+            "add `name = <cluster name>` (the C tools crash on this file)"
+        } else {
+            "add `name = <cluster name>`"
         };
-        let heartbeat_mode = match view.get(ClusterKey::HeartbeatMode) {
-            None => HeartbeatMode::Local,
-            Some(v) => HeartbeatMode::from_config(&v.bytes).unwrap_or_else(|| {
-                diags.push(
-                    Diagnostic::error(
-                        v.span,
-                        format!("unknown heartbeat_mode `{}`", v.bytes.as_bstr()),
-                    )
-                    .with_hint("use `local` or `global`"),
-                );
-                HeartbeatMode::Local
-            }),
-        };
-        let node_count = match view.get(ClusterKey::NodeCount) {
-            None => {
-                diags.push(
-                    missing(&view, "cluster", "node_count")
-                        .with_hint("add `node_count = <number of nodes>`"),
-                );
+        diags.push(missing(view, "cluster", "name").with_hint(hint));
+        return None;
+    };
+    let cluster = Cluster {
+        heartbeat_mode: heartbeat_mode_of(view, diags),
+        node_count: node_count_of(view, diags),
+        name: BString::from(name.bytes.as_ref()),
+        nodes: Vec::new(),
+        regions: Vec::new(),
+        stanza: view.id,
+    };
+    Some((cluster, name))
+}
+
+/// The cluster's `heartbeat_mode`; local when it is missing or not a mode.
+fn heartbeat_mode_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> HeartbeatMode {
+    let Some(v) = view.get(ClusterKey::HeartbeatMode) else {
+        return HeartbeatMode::Local;
+    };
+    HeartbeatMode::from_config(&v.bytes).unwrap_or_else(|| {
+        diags.push(
+            Diagnostic::error(
+                v.span,
+                format!("unknown heartbeat_mode `{}`", v.bytes.as_bstr()),
+            )
+            .with_hint("use `local` or `global`"),
+        );
+        HeartbeatMode::Local
+    })
+}
+
+/// The cluster's stored `node_count`; 0 when it is missing or not a number.
+fn node_count_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> u32 {
+    match view.get(ClusterKey::NodeCount) {
+        None => {
+            diags.push(
+                missing(view, "cluster", "node_count")
+                    .with_hint("add `node_count = <number of nodes>`"),
+            );
+            0
+        }
+        Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
+            Ok(n) => n as u32,
+            Err(e) => {
+                diags.push(number_problem("node_count", &v, e, "4294967295"));
                 0
             }
-            Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
-                Ok(n) => n as u32,
-                Err(e) => {
-                    diags.push(number_problem("node_count", &v, e, "4294967295"));
-                    0
-                }
-            },
-        };
-        let name_bytes = BString::from(name.bytes.as_ref());
-        if let Some(&first) = cluster_index.get(&name_bytes) {
-            let first_line = lines.of(tree.header_offset(clusters[first].stanza.0));
+        },
+    }
+}
+
+/// The clusters lowered so far, found by name, with what each one's stanzas have used.
+#[derive(Default)]
+struct Clusters<'a> {
+    /// In file order.
+    list: Vec<Cluster>,
+    by_name: FxHashMap<BString, usize>,
+    /// At the index of the cluster in `list`.
+    seen: Vec<Seen<'a>>,
+    /// The cluster found last: stanzas come grouped by cluster, so it is tried before the
+    /// table.
+    last_found: Option<usize>,
+}
+
+impl<'a> Clusters<'a> {
+    /// Adds a cluster unless one of its name is already there (reported, with the line of
+    /// the first); warns about a name registration will refuse.
+    fn add(
+        &mut self,
+        cluster: Cluster,
+        name: &Value<'_>,
+        tree: &SyntaxTree,
+        lines: &Lines<'_>,
+        diags: &mut Sink,
+    ) {
+        if let Some(&first) = self.by_name.get(&cluster.name) {
+            let first_line = lines.of(tree.header_offset(self.list[first].stanza.0));
             diags.push(
                 Diagnostic::error(
                     name.span,
-                    format!("cluster `{}` is defined twice", name_bytes),
+                    format!("cluster `{}` is defined twice", cluster.name),
                 )
                 .with_hint(format!("the first definition starts at line {first_line}")),
             );
-            continue;
+            return;
         }
-        if let Err(refusal) = NameRefusal::check(NameKind::Cluster, &name_bytes) {
+        if let Err(refusal) = NameRefusal::check(NameKind::Cluster, &cluster.name) {
             diags.push(unregistrable(name.span, &refusal));
         }
-        cluster_index.insert(name_bytes.clone(), clusters.len());
-        clusters.push(Cluster {
-            name: name_bytes,
-            heartbeat_mode,
-            node_count,
-            nodes: Vec::new(),
-            regions: Vec::new(),
-            stanza: id,
-        });
+        self.by_name.insert(cluster.name.clone(), self.list.len());
+        self.list.push(cluster);
+        self.seen.push(Seen::default());
     }
-    let mut find_cluster = ClusterFinder {
-        index: &cluster_index,
-        last: None,
+
+    /// Finds a cluster by the name a stanza gives.
+    fn find(&mut self, name: &[u8]) -> Option<usize> {
+        if let Some(last) = self.last_found {
+            if self.list[last].name == name {
+                return Some(last);
+            }
+        }
+        let found = self.by_name.get(name.as_bstr()).copied();
+        if found.is_some() {
+            self.last_found = found;
+        }
+        found
+    }
+
+    /// The cluster a `node:` or `heartbeat:` stanza belongs to. A stanza without `cluster`,
+    /// or whose `cluster` matches no cluster stanza, is ignored by the reference (and dropped
+    /// when it rewrites the file): warned about, and `None`.
+    fn owner_of<K: StanzaKey>(
+        &mut self,
+        view: &StanzaView<'_, K>,
+        cluster_key: K,
+        stanza: &str,
+        diags: &mut Sink,
+    ) -> Option<usize> {
+        let Some(cluster) = view.get(cluster_key) else {
+            diags.push(
+                Diagnostic::warning(
+                    view.header_span(),
+                    format!("{stanza} stanza has no `cluster`; it is ignored"),
+                )
+                .with_hint("the C tools drop such stanzas when they rewrite the file"),
+            );
+            return None;
+        };
+        let found = self.find(&cluster.bytes);
+        if found.is_none() {
+            diags.push(orphan(&cluster, stanza));
+        }
+        found
+    }
+}
+
+/// Adds the node a `node:` stanza describes to its cluster, unless it has errors or the
+/// cluster already has a node of its name; warns about what registration will refuse.
+fn add_node<'a>(
+    clusters: &mut Clusters<'a>,
+    view: &StanzaView<'a, NodeKey>,
+    lines: &Lines<'_>,
+    diags: &mut Sink,
+) {
+    view.check_unknown_keys("node", diags);
+    let Some(ci) = clusters.owner_of(view, NodeKey::Cluster, "node", diags) else {
+        return;
     };
-
-    let mut seen: Vec<Seen<'_>> = clusters.iter().map(|_| Seen::default()).collect();
-
-    // Nodes: a node whose `cluster` matches no cluster stanza is ignored by the reference
-    // (and dropped when it rewrites the file).
-    for id in node_stanzas {
-        let view = StanzaView::<NodeKey>::new(text, tree, id);
-        view.check_unknown_keys("node", diags);
-        let Some(cluster) = view.get(NodeKey::Cluster) else {
-            diags.push(
-                Diagnostic::warning(
-                    view.header_span(),
-                    "node stanza has no `cluster`; it is ignored",
-                )
-                .with_hint("the C tools drop such stanzas when they rewrite the file"),
-            );
-            continue;
-        };
-        let Some(ci) = find_cluster.find(&clusters, &cluster.bytes) else {
-            diags.push(orphan(&cluster, "node"));
-            continue;
-        };
-        let Some((node, name)) = lower_node(&view, diags) else {
-            continue;
-        };
-        let first = match seen[ci].names.entry(name.bytes) {
-            Entry::Occupied(first) => *first.get(),
-            Entry::Vacant(slot) => {
-                slot.insert(id);
-                id
-            }
-        };
-        if first != id {
-            diags.push(
-                Diagnostic::error(
-                    name.span,
-                    format!(
-                        "node `{}` is defined twice in cluster `{}`",
-                        node.name, clusters[ci].name
-                    ),
-                )
-                .with_hint(format!(
-                    "the first definition starts at line {}",
-                    lines.of(tree.header_offset(first.0))
-                )),
-            );
-            continue;
+    let Some((node, name)) = lower_node(view, diags) else {
+        return;
+    };
+    let first = match clusters.seen[ci].names.entry(name.bytes) {
+        Entry::Occupied(first) => *first.get(),
+        Entry::Vacant(slot) => {
+            slot.insert(view.id);
+            view.id
         }
-        node_warnings(&view, &node, &clusters[ci], &mut seen[ci], diags);
-        clusters[ci].nodes.push(node);
-    }
-
-    for id in heartbeat_stanzas {
-        let view = StanzaView::<HeartbeatKey>::new(text, tree, id);
-        view.check_unknown_keys("heartbeat", diags);
-        let Some(cluster) = view.get(HeartbeatKey::Cluster) else {
-            diags.push(
-                Diagnostic::warning(
-                    view.header_span(),
-                    "heartbeat stanza has no `cluster`; it is ignored",
-                )
-                .with_hint("the C tools drop such stanzas when they rewrite the file"),
-            );
-            continue;
-        };
-        let Some(ci) = find_cluster.find(&clusters, &cluster.bytes) else {
-            diags.push(orphan(&cluster, "heartbeat"));
-            continue;
-        };
-        let region = match view.get(HeartbeatKey::Region) {
-            Some(v) if !v.bytes.is_empty() => v,
-            Some(v) => {
-                diags.push(Diagnostic::error(v.span, "`region` is empty"));
-                continue;
-            }
-            None => {
-                diags.push(missing(&view, "heartbeat", "region"));
-                continue;
-            }
-        };
-        let name = region.bytes.as_bstr();
-        if seen[ci].regions.contains(&region.bytes) {
-            diags.push(Diagnostic::error(
-                region.span,
+    };
+    let cluster = &mut clusters.list[ci];
+    if first != view.id {
+        diags.push(
+            Diagnostic::error(
+                name.span,
                 format!(
-                    "heartbeat region `{name}` is listed twice in cluster `{}`",
-                    clusters[ci].name
+                    "node `{}` is defined twice in cluster `{}`",
+                    node.name, cluster.name
                 ),
-            ));
-            continue;
-        }
-        // Exactly how a volume UUID is written: 32 upper-case hex digits, no dashes.
-        let volume_uuid =
-            name.len() == 32 && name.iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
-        let uuid_hint = "regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`";
-        if let Err(refusal) = NameRefusal::check(NameKind::Region, name) {
-            let mut d = unregistrable(region.span, &refusal);
-            if !volume_uuid {
-                d = d.with_hint(uuid_hint);
-            }
-            diags.push(d);
-        } else if !volume_uuid {
-            diags.push(
-                Diagnostic::warning(
-                    region.span,
-                    format!("heartbeat region `{name}` is not a volume UUID in upper-case hex"),
-                )
-                .with_hint(uuid_hint),
-            );
-        }
-        clusters[ci].regions.push(HeartbeatRegion {
-            region: BString::from(name.as_bytes()),
-            stanza: id,
-        });
-        seen[ci].regions.insert(region.bytes);
+            )
+            .with_hint(format!(
+                "the first definition starts at line {}",
+                lines.of(view.tree.header_offset(first.0))
+            )),
+        );
+        return;
     }
-    for c in &clusters {
+    node_warnings(view, &node, cluster, &mut clusters.seen[ci], diags);
+    cluster.nodes.push(node);
+}
+
+/// Adds the heartbeat region a `heartbeat:` stanza describes to its cluster, unless it has
+/// no region name or the cluster already lists it.
+fn add_region<'a>(
+    clusters: &mut Clusters<'a>,
+    view: &StanzaView<'a, HeartbeatKey>,
+    diags: &mut Sink,
+) {
+    view.check_unknown_keys("heartbeat", diags);
+    let Some(ci) = clusters.owner_of(view, HeartbeatKey::Cluster, "heartbeat", diags) else {
+        return;
+    };
+    let region = match view.get(HeartbeatKey::Region) {
+        Some(v) if !v.bytes.is_empty() => v,
+        Some(v) => {
+            diags.push(Diagnostic::error(v.span, "`region` is empty"));
+            return;
+        }
+        None => {
+            diags.push(missing(view, "heartbeat", "region"));
+            return;
+        }
+    };
+    let cluster = &mut clusters.list[ci];
+    let seen = &mut clusters.seen[ci];
+    let name = region.bytes.as_bstr();
+    if seen.regions.contains(&region.bytes) {
+        diags.push(Diagnostic::error(
+            region.span,
+            format!(
+                "heartbeat region `{name}` is listed twice in cluster `{}`",
+                cluster.name
+            ),
+        ));
+        return;
+    }
+    check_region_name(name, region.span, diags);
+    cluster.regions.push(HeartbeatRegion {
+        region: BString::from(name.as_bytes()),
+        stanza: view.id,
+    });
+    seen.regions.insert(region.bytes);
+}
+
+/// Warns about a region name registration will refuse, or that is not a volume UUID: the
+/// kernel matches regions against device UUIDs exactly.
+fn check_region_name(name: &BStr, span: Span, diags: &mut Sink) {
+    // Exactly how a volume UUID is written: 32 upper-case hex digits, no dashes.
+    let volume_uuid =
+        name.len() == 32 && name.iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
+    let uuid_hint = "regions are matched against device UUIDs exactly; use `o2cb add-heartbeat CLUSTER /dev/DEVICE`";
+    if let Err(refusal) = NameRefusal::check(NameKind::Region, name) {
+        let mut d = unregistrable(span, &refusal);
+        if !volume_uuid {
+            d = d.with_hint(uuid_hint);
+        }
+        diags.push(d);
+    } else if !volume_uuid {
+        diags.push(
+            Diagnostic::warning(
+                span,
+                format!("heartbeat region `{name}` is not a volume UUID in upper-case hex"),
+            )
+            .with_hint(uuid_hint),
+        );
+    }
+}
+
+/// Warns about global-heartbeat clusters with more regions than the kernel runs.
+fn warn_too_many_global_regions(
+    text: &[u8],
+    tree: &SyntaxTree,
+    clusters: &[Cluster],
+    diags: &mut Sink,
+) {
+    for c in clusters {
         if c.heartbeat_mode == HeartbeatMode::Global && c.regions.len() > MAX_GLOBAL_REGIONS {
             let span = tree.header_line(text, c.stanza.0);
             diags.push(Diagnostic::warning(
@@ -672,42 +729,6 @@ pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config 
             ));
         }
     }
-
-    let filesystems = crate::extension::lower_filesystems(
-        text,
-        tree,
-        &clusters,
-        &fs_stanzas,
-        &fs_node_stanzas,
-        &lines,
-        diags,
-    );
-    Config {
-        clusters,
-        filesystems,
-    }
-}
-
-/// Finds a cluster by the name a stanza gives. Stanzas come grouped by cluster, so the last
-/// cluster found is tried before the table.
-struct ClusterFinder<'m> {
-    index: &'m FxHashMap<BString, usize>,
-    last: Option<usize>,
-}
-
-impl ClusterFinder<'_> {
-    fn find(&mut self, clusters: &[Cluster], name: &[u8]) -> Option<usize> {
-        if let Some(last) = self.last {
-            if clusters[last].name == name {
-                return Some(last);
-            }
-        }
-        let found = self.index.get(name.as_bstr()).copied();
-        if found.is_some() {
-            self.last = found;
-        }
-        found
-    }
 }
 
 /// What a cluster's stanzas have used so far, for the duplicate checks: node names and
@@ -716,7 +737,10 @@ impl ClusterFinder<'_> {
 ///
 /// A set of tables per cluster, not one for all clusters: a cluster's stanzas come together,
 /// and one cluster's tables stay in the cache while they are filled, where a table for all
-/// of a big file took a cache miss for every node.
+/// of a big file took a cache miss for every node. The tables use rustc's "Fx" hash: the
+/// default SipHash was a quarter of the lowering time on big files, and its resistance to
+/// chosen collisions buys nothing here, since whoever writes the file can make it as large as
+/// they like anyway.
 #[derive(Default)]
 struct Seen<'a> {
     names: FxHashMap<Cow<'a, [u8]>, StanzaId>,
@@ -912,7 +936,7 @@ pub(crate) fn line_number(text: &[u8], offset: u32) -> usize {
     memchr::memchr_iter(b'\n', &text[..offset as usize]).count() + 1
 }
 
-/// Line numbers for "first defined at line N" hints: a [`LineIndex`] made when the first
+/// Line numbers for "first defined at line N" hints: a [`LineIndex`](crate::LineIndex) made when the first
 /// is asked for. Counting from the start for each hint made a file of many duplicates
 /// quadratic.
 pub(crate) struct Lines<'t> {
@@ -936,7 +960,7 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// Whether the configured node name `node` designates the host called `host` (spec §2.6):
+/// Whether the configured node name `node` designates the host called `host` (reference §2.6):
 /// the host name starts with the node name, compared without regard to ASCII case, and
 /// ends there or continues with a `.` (so `db1` is local on `db1.example.com` but not on
 /// `db10`).

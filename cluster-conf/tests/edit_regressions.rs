@@ -24,14 +24,14 @@ fn node() -> NewNode {
 #[test]
 fn attribute_added_after_a_final_backslash_stays_an_attribute() {
     let mut doc = Document::parse(&b"# c\ncluster:\n\tname = a\n\tnode_count = 0\\"[..]);
-    assert!(!doc.has_any_errors());
+    assert!(!doc.has_classic_or_extension_errors());
     doc.set_heartbeat_mode(b"a", HeartbeatMode::Global).unwrap();
     assert_eq!(
         doc.text().as_bstr(),
         "# c\ncluster:\n\tname = a\n\tnode_count = 0\\\n\n\theartbeat_mode = global\n"
     );
     assert!(
-        !doc.has_any_errors(),
+        !doc.has_classic_or_extension_errors(),
         "{}",
         doc.render_diagnostics("f", |_| true)
     );
@@ -65,7 +65,7 @@ fn stanza_added_after_a_final_backslash_keeps_the_value_and_the_new_stanza() {
         doc.text().as_bstr(),
         "# c\nowner:\n\tx = y\\\n\ncluster:\n\tname = b\n\theartbeat_mode = local\n\tnode_count = 0\n\n"
     );
-    assert!(!doc.has_any_errors());
+    assert!(!doc.has_classic_or_extension_errors());
     assert_eq!(doc.config().clusters[0].name, "b");
     assert_eq!(doc.tree().stanza_count(), 2);
 
@@ -73,7 +73,7 @@ fn stanza_added_after_a_final_backslash_keeps_the_value_and_the_new_stanza() {
     let mut doc = Document::parse(&b"# c\ncluster:\n\tname = a\n\tnode_count = 0\\"[..]);
     doc.add_node(b"a", &node()).unwrap();
     assert!(
-        !doc.has_any_errors(),
+        !doc.has_classic_or_extension_errors(),
         "{}",
         doc.render_diagnostics("f", |_| true)
     );
@@ -91,7 +91,7 @@ fn an_escaped_final_backslash_needs_one_line_feed() {
         .unwrap();
     doc.add_cluster(b"b").unwrap();
     assert!(
-        !doc.has_any_errors(),
+        !doc.has_classic_or_extension_errors(),
         "{}",
         doc.render_diagnostics("f", |_| true)
     );
@@ -109,14 +109,14 @@ const ORPHAN_WITHOUT_NUMBER: &[u8] =
 #[test]
 fn adding_a_cluster_that_would_adopt_a_broken_orphan_is_refused() {
     let mut doc = Document::parse(ORPHAN_WITHOUT_NUMBER);
-    assert!(!doc.has_errors());
+    assert!(!doc.has_classic_errors());
     let error = doc.add_cluster(b"b").unwrap_err();
     assert_eq!(
         error.to_string(),
         "the change would make the configuration invalid: line 10: node stanza has no `number`"
     );
     assert_eq!(doc.text(), ORPHAN_WITHOUT_NUMBER);
-    assert!(!doc.has_errors());
+    assert!(!doc.has_classic_errors());
     assert_eq!(doc.config().clusters.len(), 1);
 }
 
@@ -124,7 +124,7 @@ fn adding_a_cluster_that_would_adopt_a_broken_orphan_is_refused() {
 fn renaming_a_cluster_onto_broken_orphans_is_refused() {
     let text = b"cluster:\n\tname = a\n\tnode_count = 0\n\nheartbeat:\n\tcluster = b\n\tregion =\n";
     let mut doc = Document::parse(&text[..]);
-    assert!(!doc.has_errors());
+    assert!(!doc.has_classic_errors());
     assert!(matches!(
         doc.rename_cluster(b"a", b"b"),
         Err(cluster_conf::EditError::WouldBreak { line: 7, .. })
@@ -265,7 +265,7 @@ fn a_leading_blank_is_written_as_given_and_read_back_trimmed() {
             doc.text().as_bstr()
         );
         assert_eq!(doc.config().clusters[1].name, "lead");
-        assert!(!doc.has_any_errors());
+        assert!(!doc.has_classic_or_extension_errors());
     }
 }
 
@@ -325,5 +325,5 @@ fn adding_a_filesystem_takes_over_the_members_that_named_it() {
     let fs = doc.config().filesystem(uuid).unwrap();
     assert_eq!(fs.members.len(), 1);
     assert_eq!(fs.members[0].node, "nobody");
-    assert!(!doc.has_any_errors());
+    assert!(!doc.has_classic_or_extension_errors());
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use crate::io::ConfigfsIo;
+use crate::name::ConfigfsName;
 use crate::plan::{Op, Plan, Step, Subject, Undo};
 use crate::state::{paths, read_cluster, read_clusters};
 
@@ -157,180 +158,221 @@ fn attr_of(path: &Path) -> &str {
 /// clashed with.
 fn explain(io: &mut dyn ConfigfsIo, step: &Step, error: &io::Error) -> StepFailure {
     let errno = error.raw_os_error();
-    let e = errno.map(Errno::from_raw);
+    let refusal = Refusal {
+        errno: errno.map(Errno::from_raw),
+        error,
+    };
     let reason = match (&step.op, &step.subject) {
-        (Op::Mkdir(_), Subject::Cluster(c)) => match e {
-            Some(Errno::ENOSPC) => {
-                let others = read_clusters(io).ok().flatten().unwrap_or_default();
-                match others.iter().find(|o| *o != c) {
-                    Some(o) => format!("cluster {o} is already registered; the kernel runs one cluster at a time"),
-                    None => "another cluster is already registered; the kernel runs one cluster at a time".to_string(),
-                }
-            }
-            Some(Errno::ENOENT | Errno::ENOTDIR) => {
-                "the cluster directory is missing from configfs: is the ocfs2_nodemanager module loaded?".to_string()
-            }
-            Some(Errno::ENAMETOOLONG) => "the name is too long for the kernel".to_string(),
-            _ => format!("cannot create it: {error}"),
-        },
-        (Op::Mkdir(_), Subject::Node { .. }) => match e {
-            Some(Errno::ENAMETOOLONG) => "the name is too long; the kernel accepts at most 64 bytes".to_string(),
-            Some(Errno::EEXIST) => "it is already registered".to_string(),
-            _ => format!("cannot create it: {error}"),
-        },
-        (Op::Mkdir(_), Subject::Region { .. }) => match e {
-            Some(Errno::EEXIST) => "it already exists".to_string(),
-            Some(Errno::EFBIG) => "the kernel runs at most 32 heartbeat regions in global mode".to_string(),
-            Some(Errno::ENAMETOOLONG) => "the name is too long; the kernel accepts at most 32 bytes".to_string(),
-            _ => format!("cannot create it: {error}"),
-        },
-        (Op::Rmdir(_), Subject::Node { node, .. }) => match e {
-            Some(Errno::EBUSY) => format!(
-                "cannot remove node {node}: it is this host's node and a heartbeat region is active (umount the volumes or stop heartbeat first)"
-            ),
-            _ => format!("cannot remove it: {error}"),
-        },
-        (Op::Rmdir(_), Subject::Region { .. }) => match e {
-            Some(Errno::EBUSY | Errno::ENOTEMPTY) => "it is in use (a volume is mounted with it)".to_string(),
-            _ => format!("cannot remove it: {error}"),
-        },
-        (Op::Rmdir(_), Subject::Cluster(_)) => match e {
-            Some(Errno::ENOTEMPTY | Errno::EBUSY) => "it still has nodes or heartbeat regions".to_string(),
-            _ => format!("cannot remove it: {error}"),
-        },
+        (Op::Mkdir(_), subject) => refusal.of_mkdir(io, subject),
+        (Op::Rmdir(_), subject) => refusal.of_rmdir(subject),
         (Op::Write { path, value }, Subject::Node { cluster, node }) => {
-            let value = String::from_utf8_lossy(value).into_owned();
-            let other = |io: &mut dyn ConfigfsIo, attr: &str| -> Option<String> {
-                let state = read_cluster(io, cluster).ok()?;
-                state
-                    .nodes
-                    .iter()
-                    .find(|n| {
-                        n.name != *node
-                            && match attr {
-                                "ipv4_address" => n.ipv4_address == value,
-                                "num" => n.num.to_string() == value,
-                                "local" => n.local,
-                                _ => false,
-                            }
-                    })
-                    .map(|n| n.name.to_string())
-            };
-            match (attr_of(path), e) {
-                ("ipv4_address", Some(Errno::EEXIST)) => match other(io, "ipv4_address") {
-                    Some(o) => format!("ip {value} is already used by node {o}"),
-                    None => format!("ip {value} is already used by another node"),
-                },
-                ("ipv4_address", Some(Errno::ERANGE | Errno::EINVAL)) => {
-                    format!("{value} is not an address the kernel accepts")
-                }
-                ("num", Some(Errno::EEXIST)) => match other(io, "num") {
-                    Some(o) => format!("number {value} is already used by node {o}"),
-                    None => format!("number {value} is already used by another node"),
-                },
-                ("num", Some(Errno::ERANGE)) => format!("number {value} is out of range; the kernel accepts 0 to 254"),
-                ("ipv4_port", Some(Errno::ERANGE | Errno::EINVAL)) => {
-                    format!("port {value} is out of range; the kernel accepts 1 to 65534")
-                }
-                ("local", Some(Errno::EBUSY)) => match other(io, "local") {
-                    Some(o) => format!("cannot be this host's node: node {o} already is"),
-                    None => "cannot be this host's node: another node already is".to_string(),
-                },
-                ("local", Some(Errno::EADDRNOTAVAIL)) => {
-                    let ip = io.read(&paths::node_attr(cluster, node, "ipv4_address")).unwrap_or_default();
-                    format!("it is this host's node, but its address {ip} is not configured on any interface here, so the kernel cannot listen on it")
-                }
-                ("local", Some(Errno::EADDRINUSE)) => {
-                    let port = io.read(&paths::node_attr(cluster, node, "ipv4_port")).unwrap_or_default();
-                    format!("it is this host's node, but its port {port} is already in use")
-                }
-                (attr, Some(Errno::EBUSY)) => format!("{attr} is already set and cannot change"),
-                (attr, _) => format!("cannot set {attr} to {value}: {error}"),
-            }
+            refusal.of_node_write(io, cluster, node, attr_of(path), &lossy(value))
         }
         (Op::Write { path, value }, Subject::FsMember { filesystem, node }) => {
-            let value = String::from_utf8_lossy(value).into_owned();
-            let clash = |io: &mut dyn ConfigfsIo, attr: &str| -> Option<String> {
-                let state = crate::perfs::read_filesystem(io, filesystem).ok()??;
-                state
-                    .members
-                    .iter()
-                    .find(|m| {
-                        m.name != *node
-                            && match attr {
-                                "ipv4_address" => m.ip_address == value,
-                                "slot" => m.slot.to_string() == value,
-                                "local" => m.local,
-                                _ => false,
-                            }
-                    })
-                    .map(|m| m.name.to_string())
-            };
-            match (attr_of(path), e) {
-                ("ipv4_address", Some(Errno::EEXIST)) => match clash(io, "ipv4_address") {
-                    Some(o) => format!("ip {value} is already used by member {o} of this filesystem"),
-                    None => format!("ip {value} is already used by another member"),
-                },
-                ("slot", Some(Errno::EEXIST)) => match clash(io, "slot") {
-                    Some(o) => format!("slot {value} is already used by member {o}"),
-                    None => format!("slot {value} is already used by another member"),
-                },
-                ("slot", Some(Errno::ERANGE)) => format!("slot {value} is out of range"),
-                ("local", Some(Errno::EBUSY)) => match clash(io, "local") {
-                    Some(o) => format!("cannot be this host's member: {o} already is"),
-                    None => "cannot be this host's member: another member already is".to_string(),
-                },
-                ("active", Some(Errno::EINVAL)) => {
-                    "cannot be activated: it is not this host's member, or its heartbeat is not running".to_string()
-                }
-                (attr, Some(Errno::EBUSY)) => format!("{attr} is already set and cannot change"),
-                (attr, _) => format!("cannot set {attr} to {value}: {error}"),
-            }
+            refusal.of_member_write(io, filesystem, node, attr_of(path), &lossy(value))
         }
-        (Op::Mkdir(_), Subject::Filesystem(_)) => match e {
-            Some(Errno::ENOENT | Errno::ENOTDIR | Errno::EPERM) => "this kernel has no per-filesystem layout (no cluster/ocfs2 in configfs); set O2CB_FS_LAYOUT=classic in the o2cb settings file".to_string(),
-            Some(Errno::EEXIST) => "it is already registered".to_string(),
-            _ => format!("cannot create it: {error}"),
-        },
-        (Op::Rmdir(_), Subject::Filesystem(_)) => match e {
-            Some(Errno::ENOTEMPTY | Errno::EBUSY) => "it still has members".to_string(),
-            _ => format!("cannot remove it: {error}"),
-        },
-        (Op::Rmdir(_), Subject::FsMember { node, .. }) => match e {
-            Some(Errno::EBUSY) => format!("cannot remove member {node}: it is active (deactivate it first)"),
-            _ => format!("cannot remove it: {error}"),
-        },
-        (Op::Mkdir(_), Subject::FsMember { .. }) => match e {
-            Some(Errno::ENAMETOOLONG) => "the name is too long; the kernel accepts at most 64 bytes".to_string(),
-            _ => format!("cannot create it: {error}"),
-        },
-        (Op::Write { path, value }, _) => {
-            let value = String::from_utf8_lossy(value).into_owned();
-            match (attr_of(path), e) {
-                ("mode", _) => format!("cannot set heartbeat mode {value}: {error}"),
-                ("idle_timeout_ms" | "keepalive_delay_ms", Some(Errno::EINVAL)) => format!(
-                    "cannot set {} to {value}: the idle timeout must stay above the keepalive delay, and neither can change while a peer is connected",
-                    attr_of(path)
-                ),
-                ("block_bytes", Some(Errno::ERANGE | Errno::EINVAL)) => {
-                    format!("block size {value} is not a power of two from 512 to 4096")
-                }
-                ("blocks", Some(Errno::ERANGE)) => format!("block count {value} is not from 1 to 255"),
-                (attr, _) => format!("cannot set {attr} to {value}: {error}"),
-            }
-        }
-        (Op::WriteDeviceFd { device, .. }, _) => match e {
-            Some(Errno::EINVAL) => format!(
-                "the kernel refused device {} (not a block device, its sector size differs from the region's block size, or no local node is registered)",
-                device.display()
-            ),
-            _ => format!("cannot start heartbeat on {}: {error}", device.display()),
-        },
+        (Op::Write { path, value }, _) => refusal.of_write(attr_of(path), &lossy(value)),
+        (Op::WriteDeviceFd { device, .. }, _) => refusal.of_heartbeat_start(device),
     };
     StepFailure {
         subject: step.subject.clone(),
         op: step.op.to_string(),
         errno,
         reason,
+    }
+}
+
+fn lossy(value: &[u8]) -> String {
+    String::from_utf8_lossy(value).into_owned()
+}
+
+/// A kernel refusal of one step: the errno, and the error to show when it says nothing more
+/// specific.
+struct Refusal<'e> {
+    errno: Option<Errno>,
+    error: &'e io::Error,
+}
+
+impl Refusal<'_> {
+    fn of_mkdir(&self, io: &mut dyn ConfigfsIo, subject: &Subject) -> String {
+        let error = self.error;
+        match (subject, self.errno) {
+            (Subject::Cluster(c), Some(Errno::ENOSPC)) => {
+                let others = read_clusters(io).ok().flatten().unwrap_or_default();
+                match others.iter().find(|o| *o != c) {
+                    Some(o) => format!("cluster {o} is already registered; the kernel runs one cluster at a time"),
+                    None => "another cluster is already registered; the kernel runs one cluster at a time".to_string(),
+                }
+            }
+            (Subject::Cluster(_), Some(Errno::ENOENT | Errno::ENOTDIR)) => {
+                "the cluster directory is missing from configfs: is the ocfs2_nodemanager module loaded?".to_string()
+            }
+            (Subject::Cluster(_), Some(Errno::ENAMETOOLONG)) => "the name is too long for the kernel".to_string(),
+            (Subject::Node { .. } | Subject::FsMember { .. }, Some(Errno::ENAMETOOLONG)) => {
+                "the name is too long; the kernel accepts at most 64 bytes".to_string()
+            }
+            (Subject::Node { .. } | Subject::Filesystem(_), Some(Errno::EEXIST)) => "it is already registered".to_string(),
+            (Subject::Region { .. }, Some(Errno::EEXIST)) => "it already exists".to_string(),
+            (Subject::Region { .. }, Some(Errno::EFBIG)) => "the kernel runs at most 32 heartbeat regions in global mode".to_string(),
+            (Subject::Region { .. }, Some(Errno::ENAMETOOLONG)) => "the name is too long; the kernel accepts at most 32 bytes".to_string(),
+            (Subject::Filesystem(_), Some(Errno::ENOENT | Errno::ENOTDIR | Errno::EPERM)) => "this kernel has no per-filesystem layout (no cluster/ocfs2 in configfs); set O2CB_FS_LAYOUT=classic in the o2cb settings file".to_string(),
+            _ => format!("cannot create it: {error}"),
+        }
+    }
+
+    fn of_rmdir(&self, subject: &Subject) -> String {
+        let error = self.error;
+        match (subject, self.errno) {
+            (Subject::Node { node, .. }, Some(Errno::EBUSY)) => format!(
+                "cannot remove node {node}: it is this host's node and a heartbeat region is active (umount the volumes or stop heartbeat first)"
+            ),
+            (Subject::Region { .. }, Some(Errno::EBUSY | Errno::ENOTEMPTY)) => "it is in use (a volume is mounted with it)".to_string(),
+            (Subject::Cluster(_), Some(Errno::ENOTEMPTY | Errno::EBUSY)) => "it still has nodes or heartbeat regions".to_string(),
+            (Subject::Filesystem(_), Some(Errno::ENOTEMPTY | Errno::EBUSY)) => "it still has members".to_string(),
+            (Subject::FsMember { node, .. }, Some(Errno::EBUSY)) => format!("cannot remove member {node}: it is active (deactivate it first)"),
+            _ => format!("cannot remove it: {error}"),
+        }
+    }
+
+    /// A node attribute refused; for a clash, names the node that already has the value.
+    fn of_node_write(
+        &self,
+        io: &mut dyn ConfigfsIo,
+        cluster: &ConfigfsName,
+        node: &ConfigfsName,
+        attr: &str,
+        value: &str,
+    ) -> String {
+        let error = self.error;
+        let other = |io: &mut dyn ConfigfsIo, attr: &str| -> Option<String> {
+            let state = read_cluster(io, cluster).ok()?;
+            state
+                .nodes
+                .iter()
+                .find(|n| {
+                    n.name != *node
+                        && match attr {
+                            "ipv4_address" => n.ipv4_address == value,
+                            "num" => n.num.to_string() == value,
+                            "local" => n.local,
+                            _ => false,
+                        }
+                })
+                .map(|n| n.name.to_string())
+        };
+        match (attr, self.errno) {
+            ("ipv4_address", Some(Errno::EEXIST)) => match other(io, "ipv4_address") {
+                Some(o) => format!("ip {value} is already used by node {o}"),
+                None => format!("ip {value} is already used by another node"),
+            },
+            ("ipv4_address", Some(Errno::ERANGE | Errno::EINVAL)) => {
+                format!("{value} is not an address the kernel accepts")
+            }
+            ("num", Some(Errno::EEXIST)) => match other(io, "num") {
+                Some(o) => format!("number {value} is already used by node {o}"),
+                None => format!("number {value} is already used by another node"),
+            },
+            ("num", Some(Errno::ERANGE)) => {
+                format!("number {value} is out of range; the kernel accepts 0 to 254")
+            }
+            ("ipv4_port", Some(Errno::ERANGE | Errno::EINVAL)) => {
+                format!("port {value} is out of range; the kernel accepts 1 to 65534")
+            }
+            ("local", Some(Errno::EBUSY)) => match other(io, "local") {
+                Some(o) => format!("cannot be this host's node: node {o} already is"),
+                None => "cannot be this host's node: another node already is".to_string(),
+            },
+            ("local", Some(Errno::EADDRNOTAVAIL)) => {
+                let ip = io
+                    .read(&paths::node_attr(cluster, node, "ipv4_address"))
+                    .unwrap_or_default();
+                format!("it is this host's node, but its address {ip} is not configured on any interface here, so the kernel cannot listen on it")
+            }
+            ("local", Some(Errno::EADDRINUSE)) => {
+                let port = io
+                    .read(&paths::node_attr(cluster, node, "ipv4_port"))
+                    .unwrap_or_default();
+                format!("it is this host's node, but its port {port} is already in use")
+            }
+            (attr, Some(Errno::EBUSY)) => format!("{attr} is already set and cannot change"),
+            (attr, _) => format!("cannot set {attr} to {value}: {error}"),
+        }
+    }
+
+    /// A filesystem member's attribute refused; for a clash, names the member that already
+    /// has the value.
+    fn of_member_write(
+        &self,
+        io: &mut dyn ConfigfsIo,
+        filesystem: &ConfigfsName,
+        node: &ConfigfsName,
+        attr: &str,
+        value: &str,
+    ) -> String {
+        let error = self.error;
+        let clash = |io: &mut dyn ConfigfsIo, attr: &str| -> Option<String> {
+            let state = crate::perfs::read_filesystem(io, filesystem).ok()??;
+            state
+                .members
+                .iter()
+                .find(|m| {
+                    m.name != *node
+                        && match attr {
+                            "ipv4_address" => m.ip_address == value,
+                            "slot" => m.slot.to_string() == value,
+                            "local" => m.local,
+                            _ => false,
+                        }
+                })
+                .map(|m| m.name.to_string())
+        };
+        match (attr, self.errno) {
+            ("ipv4_address", Some(Errno::EEXIST)) => match clash(io, "ipv4_address") {
+                Some(o) => format!("ip {value} is already used by member {o} of this filesystem"),
+                None => format!("ip {value} is already used by another member"),
+            },
+            ("slot", Some(Errno::EEXIST)) => match clash(io, "slot") {
+                Some(o) => format!("slot {value} is already used by member {o}"),
+                None => format!("slot {value} is already used by another member"),
+            },
+            ("slot", Some(Errno::ERANGE)) => format!("slot {value} is out of range"),
+            ("local", Some(Errno::EBUSY)) => match clash(io, "local") {
+                Some(o) => format!("cannot be this host's member: {o} already is"),
+                None => "cannot be this host's member: another member already is".to_string(),
+            },
+            ("active", Some(Errno::EINVAL)) => {
+                "cannot be activated: it is not this host's member, or its heartbeat is not running"
+                    .to_string()
+            }
+            (attr, Some(Errno::EBUSY)) => format!("{attr} is already set and cannot change"),
+            (attr, _) => format!("cannot set {attr} to {value}: {error}"),
+        }
+    }
+
+    /// An attribute of a cluster or a heartbeat region refused.
+    fn of_write(&self, attr: &str, value: &str) -> String {
+        let error = self.error;
+        match (attr, self.errno) {
+            ("mode", _) => format!("cannot set heartbeat mode {value}: {error}"),
+            ("idle_timeout_ms" | "keepalive_delay_ms", Some(Errno::EINVAL)) => format!(
+                "cannot set {attr} to {value}: the idle timeout must stay above the keepalive delay, and neither can change while a peer is connected"
+            ),
+            ("block_bytes", Some(Errno::ERANGE | Errno::EINVAL)) => {
+                format!("block size {value} is not a power of two from 512 to 4096")
+            }
+            ("blocks", Some(Errno::ERANGE)) => format!("block count {value} is not from 1 to 255"),
+            (attr, _) => format!("cannot set {attr} to {value}: {error}"),
+        }
+    }
+
+    fn of_heartbeat_start(&self, device: &Path) -> String {
+        let error = self.error;
+        match self.errno {
+            Some(Errno::EINVAL) => format!(
+                "the kernel refused device {} (not a block device, its sector size differs from the region's block size, or no local node is registered)",
+                device.display()
+            ),
+            _ => format!("cannot start heartbeat on {}: {error}", device.display()),
+        }
     }
 }

@@ -104,7 +104,7 @@ mod tests {
             text.extend_from_slice(name);
             text.push(b'\n');
             let doc = cluster_conf::Document::parse(text);
-            assert!(!doc.has_errors());
+            assert!(!doc.has_classic_errors());
             let warnings: Vec<String> = doc.diagnostics().into_iter().map(|d| d.message).collect();
             assert!(
                 warnings.contains(&format!("{refusal}; registration will fail")),

@@ -1,5 +1,5 @@
-//! The per-filesystem configfs layout (DESIGN §4), for kernels that give each OCFS2
-//! filesystem a cluster of its own:
+//! The per-filesystem configfs layout (docs/per-filesystem.md, "Kernel layouts"), for kernels
+//! that give each OCFS2 filesystem a cluster of its own:
 //!
 //! ```text
 //! <configfs>/cluster/ocfs2/<UUID>/                 one directory per filesystem

@@ -1,6 +1,6 @@
-//! From what cluster.conf wants and what the kernel has, the list of configfs operations
-//! that makes the kernel match, in the order the kernel demands (spec §5.3), each with the
-//! operation that undoes it.
+//! From what cluster.conf wants and what the kernel has, the list of configfs operations that
+//! makes the kernel match, in the order the kernel demands (docs/ocfs2-tools-reference.md
+//! §5.3), each with the operation that undoes it.
 //!
 //! Planning is pure: it reads nothing and writes nothing. A dry run is printing the plan.
 
@@ -255,7 +255,7 @@ impl Checks {
 }
 
 /// The kernel's view of a cluster.conf cluster on this host: names checked, the local node
-/// found by host name (spec §2.6), and everything the kernel would refuse refused now, with
+/// found by host name (reference §2.6), and everything the kernel would refuse refused now, with
 /// the node named. All problems are returned, not the first.
 pub fn desired_cluster(
     cluster: &cluster_conf::Cluster,
@@ -390,7 +390,7 @@ fn create_node(plan: &mut Plan, cluster: &ConfigfsName, node: &DesiredNode) {
     }
 }
 
-/// Registering a cluster (spec §3.3): create the cluster if needed, write the heartbeat
+/// Registering a cluster (reference §3.3): create the cluster if needed, write the heartbeat
 /// mode, remove the registered nodes that differ from the configuration, create the missing
 /// ones. `registered` are the cluster directories present; `current` is the state of
 /// `desired.name` if it is one of them.
@@ -474,7 +474,7 @@ pub fn plan_register_with(
 }
 
 /// What the older tools did to bring a cluster online (`o2cb_ctl -H -t cluster -a online=yes`,
-/// spec §2.5): create the cluster if needed and every node not yet registered; nodes that
+/// reference §2.5): create the cluster if needed and every node not yet registered; nodes that
 /// are registered are left as they are, whatever their attributes; the heartbeat mode is not
 /// written. Returns the plan and the nodes it creates, in order.
 pub fn plan_online(
@@ -518,7 +518,7 @@ pub fn plan_add_node(cluster: &ConfigfsName, node: &DesiredNode, current: &Clust
     plan
 }
 
-/// Unregistering (spec §3.3): refused while a heartbeat region exists; removes every node,
+/// Unregistering (reference §3.3): refused while a heartbeat region exists; removes every node,
 /// then the cluster.
 pub fn plan_unregister(
     name: &ConfigfsName,
@@ -561,7 +561,7 @@ pub fn plan_unregister(
 /// The kernel's ranges for the tunables (o2nm refuses 0 and 0xFFFFFFFF).
 const MAX_MS: u32 = u32::MAX - 1;
 
-/// Writing the tunables the init script sets (spec §4.5 step 5), checked as the kernel
+/// Writing the tunables the init script sets (reference §4.5 step 5), checked as the kernel
 /// checks them and ordered so that the idle timeout stays above the keepalive delay at every
 /// step. Unset values are left alone; values equal to the current ones are not rewritten.
 pub fn plan_timeouts(current: &ClusterState, wanted: &Timeouts) -> Result<Plan, PlanError> {
@@ -664,7 +664,7 @@ pub fn plan_timeouts(current: &ClusterState, wanted: &Timeouts) -> Result<Plan, 
     Ok(plan)
 }
 
-/// Parameters of a heartbeat region on a device (spec §6.2).
+/// Parameters of a heartbeat region on a device (reference §6.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionParams {
     pub name: ConfigfsName,

@@ -11,7 +11,7 @@ use model::KernelModel;
 fn cluster_conf(text: &str) -> cluster_conf::Cluster {
     let doc = cluster_conf::Document::parse(text);
     assert!(
-        !doc.has_errors(),
+        !doc.has_classic_errors(),
         "{}",
         doc.render_diagnostics("t", |_| true)
     );

@@ -12,7 +12,7 @@ fn config(extra: &str) -> Config {
     );
     let doc = cluster_conf::Document::parse(text);
     assert!(
-        !doc.has_any_errors(),
+        !doc.has_classic_or_extension_errors(),
         "{}",
         doc.render_diagnostics("t", |_| true)
     );

@@ -329,7 +329,7 @@ fn writers_killed_at_any_moment_leave_no_debris_after_the_next_edit() {
         let text = std::fs::read(dir.path().join("cluster.conf")).unwrap();
         let doc = cluster_conf::Document::parse(text);
         assert!(
-            !doc.has_errors(),
+            !doc.has_classic_errors(),
             "{}",
             doc.render_diagnostics("cluster.conf", |_| true)
         );

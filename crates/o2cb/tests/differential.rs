@@ -554,7 +554,7 @@ fn listings_of_valid_files_match_the_c_tool() {
         let bytes = std::fs::read(&path).unwrap();
         let doc = cluster_conf::Document::parse(bytes.clone());
         assert!(
-            !doc.has_errors(),
+            !doc.has_classic_errors(),
             "{}: {}",
             path.display(),
             doc.render_diagnostics("f", |_| true)

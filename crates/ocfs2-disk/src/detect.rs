@@ -1,5 +1,5 @@
-//! Quick detect, as `mounted.ocfs2 -d` does it (spec §7.3): look for the signature at block 2
-//! for each block size, take the first hit, validate nothing else.
+//! Quick detect, as `mounted.ocfs2 -d` does it (docs/ocfs2-tools-reference.md §7.3): look for
+//! the signature at block 2 for each block size, take the first hit, validate nothing else.
 
 use std::io;
 

@@ -1,4 +1,4 @@
-//! Directory lookup, enough to find system files by name (spec §8.6).
+//! Directory lookup, enough to find system files by name (docs/ocfs2-tools-reference.md §8.6).
 
 use crate::block_check::BlockKind;
 use crate::device::ReadAt;

@@ -1,9 +1,9 @@
 //! Typed errors. Where the reference reports a failure with a libocfs2 or libo2cb message,
-//! `Display` is exactly that text (spec Appendix A, or as `mounted.ocfs2 -f` and
-//! `debugfs.ocfs2` 1.8.7 print it for the same corruption), so a binary can print
-//! `<program>: <text> while ...` as the C tools do. The fields say what exactly failed, and
-//! `reason()` spells it out for verbose output. Failures the reference does not detect get a
-//! precise text of their own.
+//! `Display` is exactly that text (docs/ocfs2-tools-reference.md Appendix A, or as
+//! `mounted.ocfs2 -f` and `debugfs.ocfs2` 1.8.7 print it for the same corruption), so a binary
+//! can print `<program>: <text> while ...` as the C tools do. The fields say what exactly
+//! failed, and `reason()` spells it out for verbose output. Failures the reference does not
+//! detect get a precise text of their own.
 
 use std::io;
 
@@ -220,7 +220,7 @@ impl ReadError {
     }
 }
 
-/// Why [`crate::Volume::open`] refused a device (§8.4), in the order it checks.
+/// Why [`crate::Volume::open`] refused a device (reference §8.4), in the order it checks.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
@@ -323,7 +323,7 @@ impl OpenError {
     }
 }
 
-/// Why the heartbeat region of a volume could not be described (§6.2).
+/// Why the heartbeat region of a volume could not be described (reference §6.2).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HeartbeatError {
@@ -418,7 +418,7 @@ impl HeartbeatError {
     }
 }
 
-/// Why the slot map could not be loaded (§8.8).
+/// Why the slot map could not be loaded (reference §8.8).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SlotMapError {

@@ -1,7 +1,8 @@
-//! Offsets, sizes and magic values of the on-disk structures (spec §6.6, §8), shared by the
-//! reader and the test image builder so that the two cannot disagree silently.
+//! Offsets, sizes and magic values of the on-disk structures (docs/ocfs2-tools-reference.md
+//! §6.6, §8), shared by the reader and the test image builder so that the two cannot disagree
+//! silently.
 
-/// Inode (dinode) header, offsets within the block (§8.2).
+/// Inode (dinode) header, offsets within the block (reference §8.2).
 pub(crate) mod inode {
     pub(crate) const CLUSTERS: usize = 0x14;
     pub(crate) const SIZE: usize = 0x20;
@@ -31,7 +32,7 @@ pub(crate) mod inode {
     pub(crate) const S_IFREG: u16 = 0x8000;
 }
 
-/// Superblock fields, offsets within the superblock block (§8.3).
+/// Superblock fields, offsets within the superblock block (reference §8.3).
 pub(crate) mod sb {
     /// libocfs2 compares the 6 characters, so `OCFSV2\0\1` still counts.
     pub(crate) const MAGIC: &[u8] = b"OCFSV2";
@@ -62,14 +63,14 @@ pub(crate) mod sb {
     pub(crate) const MKFS_MINOR_REV: u16 = 90;
 }
 
-/// OCFS1 volume header in block 0 (§8.1).
+/// OCFS1 volume header in block 0 (reference §8.1).
 pub(crate) mod ocfs1 {
     pub(crate) const MAJOR_VERSION: usize = 4;
     pub(crate) const SIGNATURE: usize = 8;
     pub(crate) const MAGIC: &[u8] = b"OracleCFS";
 }
 
-/// Extent lists (§8.5).
+/// Extent lists (reference §8.5).
 pub(crate) mod extent {
     /// Header: `l_tree_depth`, `l_count`, `l_next_free_rec` (le16 each), then records.
     pub(crate) const TREE_DEPTH: usize = 0x0;
@@ -95,7 +96,7 @@ pub(crate) mod extent {
     pub(crate) const MAX_DEPTH: u16 = 5;
 }
 
-/// Directory entries (§8.6).
+/// Directory entries (reference §8.6).
 pub(crate) mod dirent {
     pub(crate) const INODE: usize = 0x0;
     pub(crate) const REC_LEN: usize = 0x8;
@@ -118,7 +119,7 @@ pub(crate) mod dirent {
     }
 }
 
-/// Slot map entries (§8.8).
+/// Slot map entries (reference §8.8).
 pub(crate) mod slot_map {
     pub(crate) const CLASSIC_ENTRY_LEN: usize = 2;
     pub(crate) const CLASSIC_EMPTY: u16 = 0xFFFF;
@@ -127,7 +128,7 @@ pub(crate) mod slot_map {
     pub(crate) const ES_NODE_NUM: usize = 4;
 }
 
-/// One heartbeat slot (§6.6).
+/// One heartbeat slot (reference §6.6).
 pub(crate) mod hb {
     pub(crate) const SEQ: usize = 0x00;
     pub(crate) const NODE: usize = 0x08;

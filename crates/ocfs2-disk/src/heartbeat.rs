@@ -1,5 +1,5 @@
-//! The heartbeat region of a volume (spec §6.2, §8.7) and the slots the kernel writes in it
-//! (§6.6).
+//! The heartbeat region of a volume (docs/ocfs2-tools-reference.md §6.2, §8.7) and the slots
+//! the kernel writes in it (reference §6.6).
 
 use crate::device::ReadAt;
 use crate::error::{HeartbeatError, HeartbeatSlotError, ReadError};
@@ -218,7 +218,7 @@ pub fn slot_checksum(sector: &[u8]) -> u32 {
 mod tests {
     use super::*;
 
-    /// The test vector of spec §6.6.
+    /// The test vector of reference §6.6.
     fn vector_slot() -> HeartbeatSlot {
         HeartbeatSlot {
             seq: 1_700_000_000,
@@ -253,7 +253,7 @@ mod tests {
         assert!(!HeartbeatSlot::decode(&sector).unwrap().checksum_valid);
     }
 
-    /// Spec §6.6 calls the CRC of a formatted slot invalid, but crc32_le from a zero seed
+    /// Reference §6.6 calls the CRC of a formatted slot invalid, but crc32_le from a zero seed
     /// over zeros is 0, which is what such a slot stores; `is_written` is what tells.
     #[test]
     fn formatted_slot_is_unwritten_and_its_zero_checksum_matches() {

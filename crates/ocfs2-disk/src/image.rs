@@ -1,7 +1,7 @@
-//! Small OCFS2 images for tests, built to the minimal fixture recipe of spec §8.9: a
-//! superblock, a root and a system directory, the `slot_map` and `heartbeat` system files,
-//! and nothing else (no journals or allocators, so they are not mountable). Both the C
-//! `mounted.ocfs2` and this crate's reader accept them.
+//! Small OCFS2 images for tests, built to the minimal fixture recipe of
+//! docs/ocfs2-tools-reference.md §8.9: a superblock, a root and a system directory, the
+//! `slot_map` and `heartbeat` system files, and nothing else (no journals or allocators, so
+//! they are not mountable). Both the C `mounted.ocfs2` and this crate's reader accept them.
 //!
 //! The defaults reproduce the recipe exactly (4 KiB blocks and clusters, 4 MiB, o2cb stack
 //! `prod`, 4 extended slots, system directory at block 4 with its entries in block 5, slot map
@@ -667,21 +667,46 @@ impl ImageBuilder {
     }
 }
 
-/// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and
-/// every variant spec §8.9 lists, plus the directory layouts a reader must walk (inline,
-/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots, a
-/// short slot map, and `META_ECC` volumes whose every metadata block carries its check. Tests of other crates (mounted.ocfs2, hb_ctl) can run over the same set.
+/// The named fixture variants: the recipe (with slots 0 and 2 used by nodes 3 and 12) and every
+/// variant reference §8.9 lists, plus the directory layouts a reader must walk (inline,
+/// trailers, several blocks, extent trees of depth 1 and 2), live heartbeat slots, a short slot
+/// map, and `META_ECC` volumes whose every metadata block carries its check. Tests of other
+/// crates (mounted.ocfs2, hb_ctl) can run over the same set.
 pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
-    let recipe = || ImageBuilder::new().slot(0, 3).slot(2, 12);
-    let o2cb = |name: &str, global| ClusterStack::O2cb {
-        cluster: name.as_bytes().to_vec(),
-        global_heartbeat: global,
-    };
-    let dir = |depth| SystemDirLayout::Extents { depth };
-    let pcmk = ClusterStack::Userspace {
-        stack: *b"pcmk",
-        cluster: b"hacluster".to_vec(),
-    };
+    let mut all = reference_variants();
+    all.extend(reader_variants());
+    all.extend(meta_ecc_variants());
+    all
+}
+
+/// The recipe, with nodes 3 and 12 in slots 0 and 2.
+fn recipe() -> ImageBuilder {
+    ImageBuilder::new().slot(0, 3).slot(2, 12)
+}
+
+fn o2cb_stack(cluster: &str, global_heartbeat: bool) -> ClusterStack {
+    ClusterStack::O2cb {
+        cluster: cluster.as_bytes().to_vec(),
+        global_heartbeat,
+    }
+}
+
+fn extent_tree(depth: u16) -> SystemDirLayout {
+    SystemDirLayout::Extents { depth }
+}
+
+/// A global heartbeat device: no slots, no slot map in use.
+fn global_heartbeat_device() -> ImageBuilder {
+    ImageBuilder::new()
+        .heartbeat_device(true)
+        .stack(o2cb_stack("prod", true))
+        .max_slots(0)
+}
+
+/// The recipe and the variants the reference lists: block sizes, the classic slot map, many
+/// slots, a heartbeat device, each cluster stack, a full label, an unknown feature and an
+/// OCFS1 header.
+fn reference_variants() -> Vec<(&'static str, ImageBuilder)> {
     let classic = ImageBuilder::new()
         .stack(ClusterStack::Classic)
         .slot_map_format(SlotMapFormat::Classic)
@@ -695,30 +720,37 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
         .slot(100, 7)
         .slot(254, 200)
         .slot(7, 300);
-    let heartbeat_device = ImageBuilder::new()
-        .heartbeat_device(true)
-        .stack(o2cb("prod", true))
-        .max_slots(0);
-    let b512 = recipe().block_size(BlockSize::B512);
-    let b1k = recipe().block_size(BlockSize::B1K);
+    let pcmk = ClusterStack::Userspace {
+        stack: *b"pcmk",
+        cluster: b"hacluster".to_vec(),
+    };
     vec![
         ("recipe_4k", recipe()),
-        ("block_512", b512.clone()),
-        ("block_1k", b1k.clone()),
+        ("block_512", recipe().block_size(BlockSize::B512)),
+        ("block_1k", recipe().block_size(BlockSize::B1K)),
         ("block_2k", recipe().block_size(BlockSize::B2K)),
         ("classic_slot_map", classic),
         ("extended_many_slots", many_slots),
-        ("heartbeat_device", heartbeat_device),
+        ("heartbeat_device", global_heartbeat_device()),
         ("local_mount", recipe().stack(ClusterStack::Local)),
         ("userspace_pcmk", recipe().stack(pcmk)),
         (
             "cluster_name_16",
-            recipe().stack(o2cb("abcdefghijklmnop", false)),
+            recipe().stack(o2cb_stack("abcdefghijklmnop", false)),
         ),
-        ("global_heartbeat", recipe().stack(o2cb("prod", true))),
+        ("global_heartbeat", recipe().stack(o2cb_stack("prod", true))),
         ("full_label", recipe().label([b'L'; 64])),
         ("unknown_incompat", recipe().extra_incompat(0x1_0000)),
         ("ocfs1_header", recipe().ocfs1_header(true)),
+    ]
+}
+
+/// What a reader must also walk: each system directory layout, big clusters on small
+/// blocks, live heartbeat slots and a slot map shorter than its slots.
+fn reader_variants() -> Vec<(&'static str, ImageBuilder)> {
+    let b512 = recipe().block_size(BlockSize::B512);
+    let b1k = recipe().block_size(BlockSize::B1K);
+    vec![
         (
             "inline_system_dir",
             recipe()
@@ -731,9 +763,11 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
         ),
         (
             "extent_tree_depth_1",
-            b512.system_dir(dir(1)).dir_trailers(true).dir_padding(200),
+            b512.system_dir(extent_tree(1))
+                .dir_trailers(true)
+                .dir_padding(200),
         ),
-        ("extent_tree_depth_2", recipe().system_dir(dir(2))),
+        ("extent_tree_depth_2", recipe().system_dir(extent_tree(2))),
         ("cluster_64k_block_1k", b1k.cluster_size_bits(16)),
         (
             "live_heartbeat",
@@ -742,6 +776,12 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
                 .heartbeat_slot(live_slot(12)),
         ),
         ("short_slot_map", recipe().slot_map_size(15)),
+    ]
+}
+
+/// `META_ECC` volumes, over the layouts whose blocks carry a check in different places.
+fn meta_ecc_variants() -> Vec<(&'static str, ImageBuilder)> {
+    vec![
         ("meta_ecc", recipe().meta_ecc(true)),
         (
             "meta_ecc_inline_system_dir",
@@ -754,7 +794,7 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
             "meta_ecc_extent_tree_depth_1",
             recipe()
                 .block_size(BlockSize::B512)
-                .system_dir(dir(1))
+                .system_dir(extent_tree(1))
                 .dir_padding(200)
                 .meta_ecc(true),
         ),
@@ -762,17 +802,13 @@ pub fn variants() -> Vec<(&'static str, ImageBuilder)> {
             "meta_ecc_extent_tree_depth_2_1k",
             recipe()
                 .block_size(BlockSize::B1K)
-                .system_dir(dir(2))
+                .system_dir(extent_tree(2))
                 .dir_padding(60)
                 .meta_ecc(true),
         ),
         (
             "meta_ecc_heartbeat_device",
-            ImageBuilder::new()
-                .heartbeat_device(true)
-                .stack(o2cb("prod", true))
-                .max_slots(0)
-                .meta_ecc(true),
+            global_heartbeat_device().meta_ecc(true),
         ),
     ]
 }

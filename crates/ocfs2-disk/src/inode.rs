@@ -1,4 +1,4 @@
-//! Inodes, extent trees and file contents (spec §8.2, §8.5).
+//! Inodes, extent trees and file contents (docs/ocfs2-tools-reference.md §8.2, §8.5).
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! The slot map: which node uses which slot of the volume (spec §8.8).
+//! The slot map: which node uses which slot of the volume (docs/ocfs2-tools-reference.md §8.8).
 
 use crate::device::ReadAt;
 use crate::error::SlotMapError;

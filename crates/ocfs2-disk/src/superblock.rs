@@ -1,5 +1,5 @@
 //! The superblock and the values it carries: block size, label, UUID, features and the
-//! cluster stack the volume was formatted for (spec §8.3, §6.2, §7.3).
+//! cluster stack the volume was formatted for (docs/ocfs2-tools-reference.md §8.3, §6.2, §7.3).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -176,7 +176,7 @@ impl fmt::Debug for ClusterInfo {
     }
 }
 
-/// The cluster stack a volume declares, as `mounted.ocfs2` shows it (§7.3).
+/// The cluster stack a volume declares, as `mounted.ocfs2` shows it (reference §7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VolumeStack {
     /// `LOCAL_MOUNT`: no cluster at all (shown as `None`), whatever the cluster info says.
@@ -279,7 +279,7 @@ impl RawSuperblock {
         })
     }
 
-    /// The cluster info, if the features say it is meaningful (§6.2).
+    /// The cluster info, if the features say it is meaningful (reference §6.2).
     pub(crate) fn cluster_info(&self) -> Option<ClusterInfo> {
         self.incompat
             .intersects(Incompat::USERSPACE_STACK | Incompat::CLUSTERINFO)

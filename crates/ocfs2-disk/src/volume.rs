@@ -1,5 +1,5 @@
-//! Full open with the validation libocfs2's `ocfs2_open` does (spec §8.1, §8.4), and block
-//! reads within the volume.
+//! Full open with the validation libocfs2's `ocfs2_open` does (docs/ocfs2-tools-reference.md
+//! §8.1, §8.4), and block reads within the volume.
 
 use crate::block_check::{self, BlockKind};
 use crate::device::{read_full, ReadAt};

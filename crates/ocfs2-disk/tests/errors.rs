@@ -9,7 +9,7 @@ use common::{c_tool, expected_full, run};
 use ocfs2_disk::image::{ClusterStack, Image, ImageBuilder, SystemDirLayout};
 use ocfs2_disk::{quick_detect, BlockSize, OpenOptions, Volume};
 
-/// Offsets of the fields the cases corrupt (spec §8.2, §8.3, §8.5, §8.6).
+/// Offsets of the fields the cases corrupt (docs/ocfs2-tools-reference.md §8.2, §8.3, §8.5, §8.6).
 const I_SIZE: u64 = 0x20;
 const I_MODE: u64 = 0x28;
 const I_FLAGS: u64 = 0x2C;

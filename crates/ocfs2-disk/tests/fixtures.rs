@@ -1,5 +1,6 @@
-//! The fixture variants of spec §8.9: what our reader decodes from each (snapshots), and
-//! agreement with the real `mounted.ocfs2` and `debugfs.ocfs2` on the same images.
+//! The fixture variants of docs/ocfs2-tools-reference.md §8.9: what our reader decodes from
+//! each (snapshots), and agreement with the real `mounted.ocfs2` and `debugfs.ocfs2` on the
+//! same images.
 
 mod common;
 
@@ -58,7 +59,7 @@ fn mounted_ocfs2_agrees_on_every_variant() {
         let got = String::from_utf8_lossy(&quick.stdout);
         if name == "full_label" {
             // The C tool prints a 64-byte label past its end, into the UUID bytes; we stop
-            // at 64 (spec §7.3 Oddity).
+            // at 64 (reference §7.3 Oddity).
             let want = want.trim_end_matches('\n');
             assert!(got.starts_with(want), "{name}:\n{got}\n{want}");
             assert!(

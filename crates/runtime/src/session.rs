@@ -80,7 +80,7 @@ impl Session {
             (read_optional(&path_buf).map_err(LoadFailure::Io)?, None)
         };
         let doc = Document::parse(bytes.unwrap_or_default());
-        if doc.has_errors() {
+        if doc.has_classic_errors() {
             return Err(LoadFailure::Invalid(Box::new(doc)));
         }
         let original_warnings = doc.warning_digests().to_vec();

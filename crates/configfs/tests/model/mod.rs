@@ -1,7 +1,7 @@
 //! A model of the Linux 6.1 o2nm/o2hb configfs rules, for tests only.
 //!
-//! It models what `shared/kernel-guest/configfs-errno.md` measured on the real kernel, errno
-//! by errno: one cluster at a time (ENOSPC), name limits (ENAMETOOLONG), write-once node
+//! It models what was measured on the real kernel (docs/ocfs2-tools-reference.md §5.2, §5.3),
+//! errno by errno: one cluster at a time (ENOSPC), name limits (ENAMETOOLONG), write-once node
 //! attributes (EBUSY; the same value again is EEXIST for address and number), the attribute
 //! order (`num` needs address and port, `local` needs all three: EINVAL), ranges (ERANGE /
 //! EINVAL), unique addresses and numbers (EEXIST), one local node (EBUSY), `local` needing the

@@ -1,6 +1,6 @@
 //! A model of the per-filesystem configfs layout's rules, for tests only. No released kernel
-//! has this layout (DESIGN §4); these are the rules our writer is built against, modelled on
-//! o2nm/o2hb (shared/kernel-guest/configfs-errno.md):
+//! has this layout (docs/per-filesystem.md, "Kernel layouts"); these are the rules our writer
+//! is built against, modelled on o2nm/o2hb's (docs/ocfs2-tools-reference.md §5.3):
 //!
 //! - `cluster/ocfs2/<UUID>`: the name must be 32 upper-case hex digits (EINVAL); exists →
 //!   EEXIST; rmdir with members → ENOTEMPTY.

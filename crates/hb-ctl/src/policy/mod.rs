@@ -99,7 +99,7 @@ impl MountPolicy for OnDemand {
 }
 
 fn from_document(doc: &Document, shown: &str) -> State {
-    if doc.has_errors() {
+    if doc.has_classic_errors() {
         let text = doc.render_diagnostics(shown, |s| s == Severity::Error);
         return State::Unusable(unusable(text.trim_end().to_string()));
     }

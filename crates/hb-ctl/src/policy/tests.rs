@@ -59,7 +59,7 @@ fn policy(extra: &str, layout: Layout) -> ClusterConfPolicy {
     text.push_str(extra);
     let doc = Document::parse(text.into_bytes());
     assert!(
-        !doc.has_errors(),
+        !doc.has_classic_errors(),
         "{}",
         doc.render_diagnostics("t", |_| true)
     );

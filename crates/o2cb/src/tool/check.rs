@@ -96,7 +96,7 @@ fn read_checked(path: &Path, shown: &str) -> Result<Vec<u8>, Failure> {
 /// are not nodes of the cluster (a few per filesystem), in file order.
 fn relations(doc: &Document) -> Vec<Diagnostic> {
     let mut relations: Vec<Diagnostic> = Vec::new();
-    if !doc.has_any_errors() {
+    if !doc.has_classic_or_extension_errors() {
         for allocation in fs_policy::allocate(doc.config()) {
             if let Some(Err(problems)) = allocation.result {
                 for p in problems {

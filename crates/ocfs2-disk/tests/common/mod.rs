@@ -1,6 +1,6 @@
-//! Helpers shared by the integration tests: a readable summary of everything the reader
-//! decodes (for snapshots), `mounted.ocfs2`'s output layout (§7.3, §7.4) computed from our
-//! reader, and running the C tools.
+//! Helpers shared by the integration tests: a readable summary of everything the reader decodes
+//! (for snapshots), `mounted.ocfs2`'s output layout (docs/ocfs2-tools-reference.md §7.3, §7.4)
+//! computed from our reader, and running the C tools.
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
