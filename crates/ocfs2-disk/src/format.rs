@@ -7,6 +7,7 @@ pub(crate) mod inode {
     pub(crate) const CLUSTERS: usize = 0x14;
     pub(crate) const SIZE: usize = 0x20;
     pub(crate) const MODE: usize = 0x28;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const LINKS_COUNT: usize = 0x2A;
     pub(crate) const FLAGS: usize = 0x2C;
     pub(crate) const BLKNO: usize = 0x50;
@@ -21,14 +22,18 @@ pub(crate) mod inode {
     pub(crate) const MAGIC: &[u8] = b"INODE01";
 
     pub(crate) const FL_VALID: u32 = 0x1;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FL_SYSTEM: u32 = 0x10;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FL_SUPER_BLOCK: u32 = 0x20;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FL_HEARTBEAT: u32 = 0x200;
 
     pub(crate) const DYN_INLINE_DATA: u16 = 0x1;
 
     pub(crate) const S_IFMT: u16 = 0xF000;
     pub(crate) const S_IFDIR: u16 = 0x4000;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const S_IFREG: u16 = 0x8000;
 }
 
@@ -60,6 +65,7 @@ pub(crate) mod sb {
     pub(crate) const CI_CLUSTER_LEN: usize = 16;
 
     /// What `mkfs.ocfs2` writes as `s_minor_rev_level`.
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const MKFS_MINOR_REV: u16 = 90;
 }
 
@@ -74,6 +80,7 @@ pub(crate) mod ocfs1 {
 pub(crate) mod extent {
     /// Header: `l_tree_depth`, `l_count`, `l_next_free_rec` (le16 each), then records.
     pub(crate) const TREE_DEPTH: usize = 0x0;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const COUNT: usize = 0x2;
     pub(crate) const NEXT_FREE_REC: usize = 0x4;
     pub(crate) const RECORDS: usize = 0x10;
@@ -101,6 +108,7 @@ pub(crate) mod dirent {
     pub(crate) const INODE: usize = 0x0;
     pub(crate) const REC_LEN: usize = 0x8;
     pub(crate) const NAME_LEN: usize = 0xA;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FILE_TYPE: usize = 0xB;
     pub(crate) const NAME: usize = 0xC;
     pub(crate) const HEADER_LEN: usize = 12;
@@ -110,7 +118,9 @@ pub(crate) mod dirent {
     pub(crate) const TRAILER_SIGNATURE: usize = 0x10;
     pub(crate) const TRAILER_MAGIC: &[u8] = b"DIRTRL1";
 
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FT_REG_FILE: u8 = 1;
+    #[cfg(any(test, feature = "image"))] // only the image builder writes it
     pub(crate) const FT_DIR: u8 = 2;
 
     /// Smallest record that can hold a name of `name_len` bytes.

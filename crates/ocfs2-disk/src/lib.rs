@@ -34,6 +34,7 @@ mod error;
 mod features;
 mod format;
 mod heartbeat;
+#[cfg(any(test, feature = "image"))]
 pub mod image;
 mod inode;
 mod le;
