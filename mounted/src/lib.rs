@@ -20,7 +20,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use configfs::{paths, read_clusters, ConfigfsIo, ConfigfsName, RealConfigfs};
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb_runtime::{Context, ToolError};
 use o2cb_sys::volume::{open_for_detect, FreshReader};
 use o2cb_sys::SysRoot;
@@ -121,9 +121,7 @@ pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Request, Moun
         device: None,
     };
     let argv0 = ctx.argv0.clone();
-    let mut parser = Getopt::new(&OPTIONS, args)
-        .expect("the option table is valid")
-        .posixly_correct(o2cb_runtime::posixly_correct());
+    let mut parser = o2cb_runtime::option_parser(&OPTIONS, args);
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id: b'd', .. } => request.mode = Mode::Quick,

@@ -15,7 +15,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use bstr::ByteSlice;
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb_runtime::{report, Context};
 
 mod change;
@@ -153,9 +153,7 @@ pub enum Action {
 /// after it, an error stops at the option that caused it.
 pub fn parse(args: Vec<OsString>) -> Result<Action, CtlError> {
     let mut o = Options::default();
-    let mut parser = Getopt::new(&OPTIONS, args)
-        .expect("the option table is valid")
-        .posixly_correct(o2cb_runtime::posixly_correct());
+    let mut parser = o2cb_runtime::option_parser(&OPTIONS, args);
     for item in parser.by_ref() {
         let (c, arg) = match item {
             Parsed::Opt { id, arg } => (id, arg.unwrap_or_default()),

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use configfs::{paths, ConfigfsIo, ConfigfsName, NameKind, RealConfigfs};
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb_runtime::Context;
 
 use crate::error::{HbError, WhileDoing};
@@ -157,9 +157,7 @@ fn read_options(ctx: &mut Context<'_>, args: Vec<OsString>) -> Result<Given, HbE
     let mut given = Given::default();
     let mut bad_option = false;
     let argv0 = ctx.argv0.clone();
-    let mut parser = Getopt::new(&OPTIONS, args)
-        .expect("the option table is valid")
-        .posixly_correct(o2cb_runtime::posixly_correct());
+    let mut parser = o2cb_runtime::option_parser(&OPTIONS, args);
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id, arg } => match id {

@@ -36,6 +36,17 @@ pub fn posixly_correct() -> bool {
     std::env::var_os("POSIXLY_CORRECT").is_some()
 }
 
+/// A getopt parser over `args` for one of the tools' constant option tables, stopping at the
+/// first operand when `POSIXLY_CORRECT` is set, as glibc's does.
+pub fn option_parser<'a, Id: Clone + PartialEq>(
+    table: &getopt::OptionTable<'a, Id>,
+    args: Vec<std::ffi::OsString>,
+) -> getopt::Getopt<'a, Id> {
+    getopt::Getopt::new(table, args)
+        .expect("the tools' option tables are valid (their tests parse with them)")
+        .posixly_correct(posixly_correct())
+}
+
 /// Runs a tool's entry point with the process's arguments and standard streams, and
 /// returns its exit status.
 pub fn main_with(entry: fn(&mut Context<'_>, Vec<OsString>) -> i32) -> i32 {

@@ -20,7 +20,7 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
 use configfs::RealConfigfs;
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 use o2cb_runtime::Context;
 
 pub use options::{ms, MountOptions};
@@ -71,9 +71,7 @@ pub struct Request {
 pub fn parse(ctx: &mut Context<'_>, args: Vec<OsString>) -> Request {
     let mut r = Request::default();
     let argv0 = ctx.argv0.clone();
-    let mut parser = Getopt::new(&OPTIONS, args)
-        .expect("the option table is valid")
-        .posixly_correct(o2cb_runtime::posixly_correct());
+    let mut parser = o2cb_runtime::option_parser(&OPTIONS, args);
     for item in parser.by_ref() {
         match item {
             Parsed::Opt { id, arg } => match id {

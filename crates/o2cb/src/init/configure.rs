@@ -14,7 +14,7 @@
 use std::ffi::OsString;
 use std::io::BufRead;
 
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 
 use super::*;
 
@@ -320,9 +320,7 @@ pub(super) fn configure(init: &mut Init<'_, '_>, args: &[String]) -> Flow {
         let mut lock = stdin.lock();
         init.interview(&mut lock)
     } else {
-        let mut parser = Getopt::new(&CONFIGURE_OPTIONS, args)
-            .expect("the configure option table is valid")
-            .posixly_correct(crate::tool::posixly_correct());
+        let mut parser = o2cb_runtime::option_parser(&CONFIGURE_OPTIONS, args);
         let mut opts = Vec::new();
         for item in parser.by_ref() {
             match item {

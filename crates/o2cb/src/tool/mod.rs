@@ -9,7 +9,7 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use getopt::{Function, Getopt, HasArg, OptionSpec, OptionTable, Parsed};
+use getopt::{Function, HasArg, OptionSpec, OptionTable, Parsed};
 
 use crate::context::Context;
 
@@ -394,10 +394,7 @@ pub fn usage_text(prog: &str) -> String {
 /// Runs `o2cb` with `args` (`argv[1..]`) and returns the exit status.
 pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     let mut config_file: Option<OsString> = None;
-    let mut parser = match Getopt::new(&GLOBAL_OPTIONS, args) {
-        Ok(p) => p.posixly_correct(posixly_correct()),
-        Err(e) => unreachable!("the global option table is valid: {e}"),
-    };
+    let mut parser = o2cb_runtime::option_parser(&GLOBAL_OPTIONS, args);
     for item in parser.by_ref() {
         match item {
             Parsed::Opt {
@@ -494,9 +491,7 @@ pub(crate) fn parse_subcommand<Id: Copy + PartialEq>(
     table: &OptionTable<'static, Id>,
     args: Vec<OsString>,
 ) -> Option<SubcommandArgs<Id>> {
-    let mut parser = Getopt::new(table, args)
-        .expect("sub-command option tables are valid")
-        .posixly_correct(posixly_correct());
+    let mut parser = o2cb_runtime::option_parser(table, args);
     let mut opts = Vec::new();
     for item in parser.by_ref() {
         match item {
