@@ -157,6 +157,26 @@ impl Reported for o2cb_sys::stack::StackError {
     }
 }
 
+impl Reported for o2cb_sys::userstack::UserStackError {
+    fn text(&self) -> String {
+        use o2cb_sys::userstack::UserStackError as E;
+        match self {
+            E::OtherCluster { .. } => "Cluster name is invalid",
+            E::OtherStackBusy { .. } | E::Unsupported(_) => "Cluster stack is invalid",
+            E::SelectFailed { .. } => "Internal logic failure",
+            E::NoStackGlue(_)
+            | E::NoRecoveryCallbacks(_)
+            | E::NotRunning(_)
+            | E::NoDlmCluster(_) => "Unable to access cluster service",
+        }
+        .to_string()
+    }
+
+    fn detail(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
 impl Reported for o2cb_sys::volume::VolumeError {
     fn text(&self) -> String {
         self.words()

@@ -247,6 +247,11 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), HbError
     } else {
         "stopping heartbeat"
     };
+    if let Some(label) =
+        o2cb_sys::stack::active_stack(&ctx.root).filter(|s| s != o2cb_sys::stack::CLASSIC_STACK)
+    {
+        return user_stack_group(ctx, request, &label, doing);
+    }
     let (stack, mut io) = init(ctx, start)?;
     let running = RunningCluster::read(&mut io, &stack).while_doing(doing)?;
     let volume = match &request.target {
@@ -262,6 +267,42 @@ fn start_or_stop(ctx: &mut Context<'_>, request: &Request) -> Result<(), HbError
     } else {
         stop_heartbeat(ctx, &mut io, &running, &volume)
     }
+}
+
+/// `-S` and `-K` while a user stack runs: membership is corosync's and each volume's DLM
+/// lockspace comes and goes with its mount, so there is no group to join or leave (the
+/// kernel runs `-K -u UUID` at every umount). As the reference: the volume must be found,
+/// and the kernel must take DLM recovery callbacks (else a control daemon would be needed).
+fn user_stack_group(
+    ctx: &mut Context<'_>,
+    request: &Request,
+    label: &str,
+    doing: &str,
+) -> Result<(), HbError> {
+    let uuid = match &request.target {
+        Target::Device(d) => OpenedVolume::open(d)
+            .while_doing("reading uuid")?
+            .uuid_hex(),
+        Target::Uuid(uuid) => find_by_uuid(&ctx.root, None, uuid)
+            .while_doing(doing)?
+            .uuid_hex(),
+    };
+    let callbacks = ctx.root.dlm_recover_callback_support();
+    if !callbacks.exists() {
+        return Err(o2cb_sys::userstack::UserStackError::NoRecoveryCallbacks(
+            ctx.root.display_path(&callbacks).display().to_string(),
+        ))
+        .while_doing(doing);
+    }
+    ctx.verbose(format!(
+        "the {label} stack runs: volume {uuid} has no heartbeat to {}",
+        if request.action == Action::Start {
+            "start"
+        } else {
+            "stop"
+        }
+    ));
+    Ok(())
 }
 
 /// The volume named by `uuid`, looked for first on the device its region runs on.

@@ -290,6 +290,68 @@ fn mount_messages() {
     insta::assert_snapshot!(text);
 }
 
+/// A node on the user stack: the stack glue on `stack`, DLM recovery callbacks, corosync
+/// and dlm_controld running, the DLM in cluster `cluster`; the images of `all_images` and a
+/// `cman` one.
+fn user_stack_root(stack: &str, cluster: &str) -> tempfile::TempDir {
+    let root = root_with_cluster(None, "local", None);
+    let p = root.path();
+    std::fs::write(p.join("sys/fs/ocfs2/cluster_stack"), stack).unwrap();
+    std::fs::write(p.join("sys/fs/ocfs2/dlm_recover_callback_support"), "1\n").unwrap();
+    for (pid, comm) in [(101, "corosync"), (102, "dlm_controld")] {
+        std::fs::create_dir_all(p.join(format!("proc/{pid}"))).unwrap();
+        std::fs::write(p.join(format!("proc/{pid}/comm")), format!("{comm}\n")).unwrap();
+    }
+    let dlm = p.join("sys/kernel/config/dlm/cluster");
+    std::fs::create_dir_all(&dlm).unwrap();
+    std::fs::write(dlm.join("cluster_name"), format!("{cluster}\n")).unwrap();
+    all_images(p);
+    image(
+        p,
+        "cman",
+        ImageBuilder::new().stack(ClusterStack::Userspace {
+            stack: *b"cman",
+            cluster: b"web".to_vec(),
+        }),
+    );
+    root
+}
+
+#[test]
+fn user_stack_messages() {
+    let mut text = String::new();
+    let mut case = |program: &str, root: &Path, line: &str| {
+        text += &ours_in(program, root, line, "");
+        text += "\n";
+    };
+    let ready = user_stack_root("o2cb\n", "web");
+    let r = ready.path();
+    // Ready: the mount data names the stack; a fake mount leaves the stack file alone.
+    case(MOUNT, r, "-v -f dev/pcmk mnt/vol");
+    assert_eq!(
+        std::fs::read_to_string(r.join("sys/fs/ocfs2/cluster_stack")).unwrap(),
+        "o2cb\n"
+    );
+    case(MOUNT, r, "-f dev/cman mnt/vol");
+    let other = user_stack_root("o2cb\n", "prod");
+    case(MOUNT, other.path(), "-f dev/pcmk mnt/vol");
+    let no_dlm = user_stack_root("o2cb\n", "web");
+    std::fs::remove_file(no_dlm.path().join("proc/102/comm")).unwrap();
+    case(MOUNT, no_dlm.path(), "-f dev/pcmk mnt/vol");
+    let stale = user_stack_root("o2cb\n", "web");
+    std::fs::remove_dir_all(stale.path().join("sys/kernel/config/dlm")).unwrap();
+    case(MOUNT, stale.path(), "-f dev/pcmk mnt/vol");
+    // ocfs2_hb_ctl while the pcmk stack runs: nothing to start or stop.
+    let running = user_stack_root("pcmk", "web");
+    let r = running.path();
+    case(HB_CTL, r, "-S -d dev/pcmk ocfs2");
+    case(HB_CTL, r, "-K -d dev/pcmk ocfs2");
+    case(HB_CTL, r, "-K -d dev/missing ocfs2");
+    std::fs::remove_file(r.join("sys/fs/ocfs2/dlm_recover_callback_support")).unwrap();
+    case(HB_CTL, r, "-K -d dev/pcmk ocfs2");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn a_join_the_kernel_refuses_leaves_no_region_and_no_reference() {
     if !nix::unistd::geteuid().is_root() {

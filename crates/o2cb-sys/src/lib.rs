@@ -20,6 +20,7 @@ pub mod runstate;
 pub mod semaphore;
 pub mod signals;
 pub mod stack;
+pub mod userstack;
 pub mod volume;
 
 pub use conffile::{FileError, FileKind, LockHolder, LockedFile, Replaced};

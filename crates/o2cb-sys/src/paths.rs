@@ -95,6 +95,17 @@ impl SysRoot {
         self.path("/sys/fs/ocfs2/cluster_stack")
     }
 
+    /// Present when the kernel's OCFS2 takes DLM recovery callbacks (no control daemon
+    /// needed on the user stack).
+    pub fn dlm_recover_callback_support(&self) -> PathBuf {
+        self.path("/sys/fs/ocfs2/dlm_recover_callback_support")
+    }
+
+    /// The cluster name dlm_controld gave the kernel's DLM (corosync's `cluster_name`).
+    pub fn dlm_cluster_name(&self) -> PathBuf {
+        self.path("/sys/kernel/config/dlm/cluster/cluster_name")
+    }
+
     pub fn loaded_cluster_plugins(&self) -> PathBuf {
         self.path("/sys/fs/ocfs2/loaded_cluster_plugins")
     }

@@ -3,7 +3,7 @@
 # hb-mount-failures: mounts that cannot work fail with our mount.ocfs2 exactly when they
 # fail with the C one (same exit status), but say why: the cluster is offline, the volume
 # belongs to another cluster, it was formatted for the other heartbeat mode, this host's
-# name matches none of the nodes (naming both), another cluster stack. Nothing is left
+# name matches none of the nodes (naming both), a pcmk volume without corosync. Nothing is left
 # behind: no heartbeat region, no reference. A missing mount point is a failure for ours
 # (the C tool exits 0 there).
 # needs: o2cb mount.ocfs2 ocfs2_hb_ctl
@@ -54,9 +54,11 @@ both global-on-local /dev/vdb "formatted for global heartbeat, but cluster ocfs2
 
 step "another cluster stack"
 STACK=/sys/fs/ocfs2/cluster_stack
-both pcmk /dev/vdc "formatted for the pcmk cluster stack, but the o2cb stack is running"
-# The C tool switches the kernel's stack to the volume's (and leaves it so); ours changes
-# nothing.
+# Ours checks the user stack first and changes nothing; the C tool switches the kernel's
+# stack to the volume's, then fails (and leaves it so).
+"$RS_MOUNT" /dev/vdc "$MNT" > /dev/null 2>&1 || true
+[ "$(cat "$STACK")" = o2cb ] || fail "our refused pcmk mount left cluster_stack at $(cat "$STACK")"
+both pcmk /dev/vdc "Unable to access cluster service while trying to join the group: corosync is not running"
 say "cluster_stack after the C mount: $(cat "$STACK")"
 echo o2cb > "$STACK" || fail "cannot put the o2cb stack back"
 

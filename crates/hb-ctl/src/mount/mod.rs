@@ -130,7 +130,7 @@ fn mount(
     let target = read_command_line(ctx, request)?;
     let volume = open_volume(&target)?;
     let clustered = is_clustered(ctx, &target, &volume, input)?;
-    let mut clustering = Clustering::check_stack(ctx, clustered, request.fake)?;
+    let mut clustering = Clustering::check_stack(ctx, &volume, clustered, request.fake)?;
     check_mount_point(Path::new(target.dir))?;
     let group = join_group(ctx, request, &target, &volume, &mut clustering, policy)?;
     let mut extra = clustering.mount_data(volume.superblock());
@@ -258,12 +258,14 @@ fn confirm_nocluster(
     )))
 }
 
-/// How a mount takes part in the cluster. The reference sets up the stack the volume was
-/// formatted for; a user-space stack would be one more case here, with its own check, join
-/// and mount data.
+/// How a mount takes part in the cluster: the reference sets up the stack the volume was
+/// formatted for.
 enum Clustering {
     /// A local volume, or `-o nocluster`: no stack, no heartbeat.
     Standalone,
+    /// A user stack (`pcmk`): corosync's membership and a DLM lockspace of the volume's own;
+    /// nothing to join before mount(2) and nothing to leave after it.
+    User(o2cb_sys::userstack::UserStack),
     /// The classic o2cb stack, and the cluster running on it.
     Classic {
         running: RunningCluster,
@@ -272,11 +274,31 @@ enum Clustering {
 }
 
 impl Clustering {
-    /// For a clustered mount: the running stack (its modules loaded unless the mount is
-    /// fake) and the cluster registered on it.
-    fn check_stack(ctx: &Context<'_>, clustered: bool, fake: bool) -> Result<Clustering, HbError> {
+    /// For a clustered mount: the stack the volume was formatted for, ready (its modules
+    /// loaded unless the mount is fake), and for the classic stack the cluster registered
+    /// on it.
+    fn check_stack(
+        ctx: &Context<'_>,
+        volume: &OpenedVolume,
+        clustered: bool,
+        fake: bool,
+    ) -> Result<Clustering, HbError> {
         if !clustered {
             return Ok(Clustering::Standalone);
+        }
+        if let Some(info) = volume
+            .superblock()
+            .cluster_info()
+            .filter(|i| i.stack() != o2cb_sys::stack::CLASSIC_STACK.as_bytes())
+        {
+            let stack = o2cb_sys::userstack::prepare(
+                &ctx.root,
+                &info.stack_lossy(),
+                &info.cluster_lossy(),
+                !fake,
+            )
+            .while_doing(JOINING)?;
+            return Ok(Clustering::User(stack));
         }
         let info = o2cb_sys::stack::init_classic(&ctx.root, !fake)
             .while_doing("trying to initialize the cluster")?;
@@ -292,6 +314,8 @@ impl Clustering {
     /// What the mount data tells the kernel about the cluster: how the volume heartbeats.
     fn mount_data(&self, sb: &Superblock) -> Vec<String> {
         let heartbeat = match self {
+            // The kernel takes the cluster name from the superblock.
+            Clustering::User(stack) => return vec![format!("cluster_stack={}", stack.label)],
             Clustering::Standalone => "none",
             Clustering::Classic { .. }
                 if sb.cluster_info().is_some_and(|i| i.global_heartbeat()) =>
