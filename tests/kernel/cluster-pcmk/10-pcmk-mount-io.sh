@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
-# 10-pcmk-mount-io: a pcmk volume on two nodes, C tools only (run-cluster.sh --stack
-# pcmk).  corosync across both guests (knet over the guest network, two_node) and
-# dlm_controld on each (cluster_user_stack_up); node1 formats the shared disk for the
-# pcmk stack; the C mount.ocfs2 mounts it on node1, then on node2; the DLM lockspace of
-# the volume lists both nodes; a text file and 8 MiB of random data written on each
-# node read back on the other; both unmount (no lockspace left) and stop the stack
-# (nothing left).
+# 10-pcmk-mount-io: a pcmk volume on two nodes (run-cluster.sh --stack pcmk: the C tools;
+# with --ours, ours installed over them at /sbin, so that `mount -t ocfs2` runs our
+# mount.ocfs2 and the kernel's umount helper is our ocfs2_hb_ctl).  corosync across both
+# guests (knet over the guest network, two_node) and dlm_controld on each
+# (cluster_user_stack_up); node1 formats the shared disk for the pcmk stack (the C
+# mkfs.ocfs2); mount.ocfs2 mounts it on node1, then on node2; the DLM lockspace of the
+# volume lists both nodes, and mounted.ocfs2 -f both node numbers (corosync's node ids); a
+# text file and 8 MiB of random data written on each node read back on the other; both
+# unmount (no lockspace left) and stop the stack (nothing left).
 # timeout: 400
 set -eu
 C=ktpair
@@ -39,6 +41,8 @@ dlm_tool ls | tee ls.txt
 assert_contains ls.txt "^name +$UUID$"
 # the lockspace's members are both corosync node ids
 assert_contains ls.txt "^members +1 2 *$"
+mounted.ocfs2 -f | tee mounted.txt
+assert_contains mounted.txt "^/dev/vda +pcmk +$C +1, 2$"
 
 step "write here, read there"
 write_here_read_there "$MNT"
