@@ -15,6 +15,7 @@ use crate::io::ConfigfsIo;
 use crate::name::ConfigfsName;
 use crate::plan::{Op, Plan, Step, Subject, Undo};
 use crate::state::{paths, read_cluster, read_clusters};
+use crate::value;
 
 /// Why a step failed, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,24 +125,18 @@ fn undo(io: &mut dyn ConfigfsIo, done: &[&Step]) -> Vec<String> {
         let Undo::RestoreNode { cluster, node } = &step.undo else {
             continue;
         };
-        let result = (|| {
+        let result = (|| -> io::Result<()> {
             io.mkdir(&paths::node(cluster, &node.name))?;
-            io.write(
-                &paths::node_attr(cluster, &node.name, "ipv4_port"),
-                node.ipv4_port.to_string().as_bytes(),
-            )?;
-            io.write(
-                &paths::node_attr(cluster, &node.name, "ipv4_address"),
-                node.ipv4_address.as_bytes(),
-            )?;
-            io.write(
-                &paths::node_attr(cluster, &node.name, "num"),
-                node.num.to_string().as_bytes(),
-            )?;
-            io.write(
-                &paths::node_attr(cluster, &node.name, "local"),
-                if node.local { b"1" } else { b"0" },
-            )
+            let attrs = value::node_attrs(
+                node.ipv4_port,
+                &node.ipv4_address,
+                ("num", node.num),
+                node.local,
+            );
+            for (attr, value) in attrs {
+                io.write(&paths::node_attr(cluster, &node.name, attr), &value)?;
+            }
+            Ok(())
         })();
         if let Err(e) = result {
             problems.push(format!("restoring node {}: {e}", node.name));

@@ -19,6 +19,7 @@ mod name;
 mod perfs;
 mod plan;
 mod state;
+pub mod value;
 
 pub use apply::{apply, errno_name, ApplyError, StepFailure};
 pub use io::{ConfigfsIo, RealConfigfs};

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use crate::io::ConfigfsIo;
 use crate::name::{ConfigfsName, NameKind};
 use crate::plan::{Op, Plan, PlanError, RegionParams, Step, Subject, Undo};
+use crate::value;
 
 /// Paths of the per-fs layout.
 pub mod perfs_paths {
@@ -200,17 +201,18 @@ pub fn plan_fs_register(desired: &FsDesired, current: Option<&FsState>) -> Plan 
             Undo::Rmdir(dir),
             subject(&m.name),
         );
-        for (attr, value) in [
-            ("ipv4_port", m.ip_port.to_string()),
-            ("ipv4_address", m.ip_address.to_string()),
-            ("slot", m.slot.to_string()),
-            ("local", if m.local { "1" } else { "0" }.to_string()),
-        ] {
+        let attrs = value::node_attrs(
+            m.ip_port,
+            &m.ip_address.to_string(),
+            ("slot", u32::from(m.slot)),
+            m.local,
+        );
+        for (attr, value) in attrs {
             push(
                 &mut plan,
                 Op::Write {
                     path: perfs_paths::node_attr(uuid, &m.name, attr),
-                    value: value.into_bytes(),
+                    value,
                 },
                 Undo::Nothing,
                 subject(&m.name),
@@ -218,15 +220,15 @@ pub fn plan_fs_register(desired: &FsDesired, current: Option<&FsState>) -> Plan 
         }
         if let (true, Some(hb)) = (m.local, &desired.heartbeat) {
             for (attr, value) in [
-                ("block_bytes", hb.block_bytes.to_string()),
-                ("start_block", hb.start_block.to_string()),
-                ("blocks", hb.blocks.to_string()),
+                ("block_bytes", value::number(hb.block_bytes)),
+                ("start_block", value::number(hb.start_block)),
+                ("blocks", value::number(hb.blocks)),
             ] {
                 push(
                     &mut plan,
                     Op::Write {
                         path: perfs_paths::heartbeat_attr(uuid, &m.name, attr),
-                        value: value.into_bytes(),
+                        value,
                     },
                     Undo::Nothing,
                     subject(&m.name),
@@ -252,11 +254,11 @@ pub fn plan_fs_active(uuid: &ConfigfsName, node: &ConfigfsName, active: bool) ->
     plan.steps.push(Step {
         op: Op::Write {
             path: perfs_paths::node_attr(uuid, node, "active"),
-            value: if active { b"1".to_vec() } else { b"0".to_vec() },
+            value: value::flag(active),
         },
         undo: Undo::Write {
             path: perfs_paths::node_attr(uuid, node, "active"),
-            value: if active { b"0".to_vec() } else { b"1".to_vec() },
+            value: value::flag(!active),
         },
         subject: Subject::FsMember {
             filesystem: uuid.clone(),
@@ -301,20 +303,9 @@ pub(crate) fn restore_member(
     m: &FsMemberState,
 ) -> std::io::Result<()> {
     io.mkdir(&perfs_paths::node(filesystem, &m.name))?;
-    io.write(
-        &perfs_paths::node_attr(filesystem, &m.name, "ipv4_port"),
-        m.ip_port.to_string().as_bytes(),
-    )?;
-    io.write(
-        &perfs_paths::node_attr(filesystem, &m.name, "ipv4_address"),
-        m.ip_address.as_bytes(),
-    )?;
-    io.write(
-        &perfs_paths::node_attr(filesystem, &m.name, "slot"),
-        m.slot.to_string().as_bytes(),
-    )?;
-    io.write(
-        &perfs_paths::node_attr(filesystem, &m.name, "local"),
-        if m.local { b"1" } else { b"0" },
-    )
+    let attrs = value::node_attrs(m.ip_port, &m.ip_address, ("slot", m.slot), m.local);
+    for (attr, value) in attrs {
+        io.write(&perfs_paths::node_attr(filesystem, &m.name, attr), &value)?;
+    }
+    Ok(())
 }

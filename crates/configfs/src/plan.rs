@@ -13,6 +13,7 @@ use cluster_conf::HeartbeatMode;
 
 use crate::name::{ConfigfsName, NameError, NameKind};
 use crate::state::{paths, ClusterState, NodeState, Timeouts};
+use crate::value;
 
 /// The kernel's node number range.
 pub const MAX_NODE_NUMBER: u32 = 254;
@@ -372,17 +373,17 @@ fn create_node(plan: &mut Plan, cluster: &ConfigfsName, node: &DesiredNode) {
         Undo::Rmdir(paths::node(cluster, &node.name)),
         subject.clone(),
     );
-    let attrs: [(&str, String); 4] = [
-        ("ipv4_port", node.ip_port.to_string()),
-        ("ipv4_address", node.ip_address.to_string()),
-        ("num", node.number.to_string()),
-        ("local", if node.local { "1" } else { "0" }.to_string()),
-    ];
+    let attrs = value::node_attrs(
+        node.ip_port,
+        &node.ip_address.to_string(),
+        ("num", node.number),
+        node.local,
+    );
     for (attr, value) in attrs {
         plan.push(
             Op::Write {
                 path: paths::node_attr(cluster, &node.name, attr),
-                value: value.into_bytes(),
+                value,
             },
             Undo::Nothing,
             subject.clone(),
@@ -611,12 +612,12 @@ pub fn plan_timeouts(current: &ClusterState, wanted: &Timeouts) -> Result<Plan, 
             if Some(v) != old {
                 let undo = old.map_or(Undo::Nothing, |o| Undo::Write {
                     path: path.clone(),
-                    value: o.to_string().into_bytes(),
+                    value: value::number(o),
                 });
                 plan.push(
                     Op::Write {
                         path,
-                        value: v.to_string().into_bytes(),
+                        value: value::number(v),
                     },
                     undo,
                     subject.clone(),
@@ -699,14 +700,14 @@ pub fn plan_start_region(cluster: &ConfigfsName, region: &RegionParams) -> Plan 
     let dir = paths::region(cluster, &region.name);
     plan.push(Op::Mkdir(dir.clone()), Undo::Rmdir(dir), subject.clone());
     for (attr, value) in [
-        ("block_bytes", region.block_bytes.to_string()),
-        ("start_block", region.start_block.to_string()),
-        ("blocks", region.blocks.to_string()),
+        ("block_bytes", value::number(region.block_bytes)),
+        ("start_block", value::number(region.start_block)),
+        ("blocks", value::number(region.blocks)),
     ] {
         plan.push(
             Op::Write {
                 path: paths::region_attr(cluster, &region.name, attr),
-                value: value.into_bytes(),
+                value,
             },
             Undo::Nothing,
             subject.clone(),
