@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's tests: every crate's unit, snapshot, property and differential tests
 # (the C ocfs2-tools must be installed: scripts/install-deps.sh), then the real-kernel suite
-# (one guest) and the two-node cluster (two guests sharing disks and a network).
+# (one guest) and the two-node clusters (two guests sharing disks and a network), on the
+# o2cb stack and on the user stack.
 #   scripts/test.sh            everything
 #   scripts/test.sh --no-kernel  skip the QEMU suites
 set -euo pipefail
@@ -26,4 +27,6 @@ tests/ocf/run-ocf-tester.sh "$(cargo metadata --format-version 1 --no-deps | sed
 if [ "$kernel" -eq 1 ] && [ -x tests/kernel/run-suite.sh ]; then
     tests/kernel/run-suite.sh --quiet
     tests/kernel/run-cluster.sh --no-build --quiet
+    # the user stack across two guests: corosync, dlm_controld, our mount.ocfs2 at /sbin
+    tests/kernel/run-cluster.sh --no-build --quiet --stack pcmk --ours
 fi
