@@ -138,10 +138,8 @@ pub fn check_ready(
             root.display_path(&callbacks).display().to_string(),
         ));
     }
-    for daemon in ["corosync", "dlm_controld"] {
-        if process::by_name(root, daemon).is_empty() {
-            return Err(UserStackError::NotRunning(daemon));
-        }
+    if let Some(daemon) = missing_daemon(root) {
+        return Err(UserStackError::NotRunning(daemon));
     }
     let name_file = root.dlm_cluster_name();
     let running = fs::read_to_string(&name_file)
@@ -159,6 +157,53 @@ pub fn check_ready(
         label: label.to_string(),
         cluster_name: running,
     })
+}
+
+/// The cluster daemons a user-stack node needs, in the order they start.
+pub const DAEMONS: [&str; 2] = ["corosync", "dlm_controld"];
+
+/// The first of [`DAEMONS`] that is not running.
+pub fn missing_daemon(root: &SysRoot) -> Option<&'static str> {
+    DAEMONS
+        .into_iter()
+        .find(|d| process::by_name(root, d).is_empty())
+}
+
+/// What `o2cb.init status` reports of the user stack: the cluster dlm_controld gave the
+/// kernel (corosync's name), its members (corosync node ids, from the DLM's configfs tree),
+/// and the DLM lockspaces (one per mounted volume, named by its UUID).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserStackState {
+    pub cluster_name: Option<String>,
+    pub members: Vec<u32>,
+    pub lockspaces: Vec<String>,
+}
+
+/// Reads [`UserStackState`]; missing pieces are empty (nothing runs).
+pub fn state(root: &SysRoot) -> UserStackState {
+    let cluster_name = fs::read_to_string(root.dlm_cluster_name())
+        .ok()
+        .map(|s| s.trim_end_matches('\n').to_string());
+    let names = |dir: std::path::PathBuf| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let mut members: Vec<u32> = names(root.path("/sys/kernel/config/dlm/cluster/comms"))
+        .iter()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    members.sort_unstable();
+    UserStackState {
+        cluster_name,
+        members,
+        lockspaces: names(root.path("/sys/kernel/dlm")),
+    }
 }
 
 #[cfg(test)]

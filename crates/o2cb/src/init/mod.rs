@@ -530,18 +530,7 @@ impl Init<'_, '_> {
             return 1;
         }
         if self.settings.stack != "o2cb" {
-            let daemon = self
-                .root()
-                .path(&format!("/sbin/ocfs2_controld.{}", self.settings.stack));
-            let name = daemon
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            return if process::by_name(self.root(), &name[..name.len().min(15)]).is_empty() {
-                1
-            } else {
-                2
-            };
+            return self.user_stack_online();
         }
         let Ok(name) = ConfigfsName::new(NameKind::Cluster, cluster.as_bytes()) else {
             return 0;
@@ -744,10 +733,7 @@ impl Init<'_, '_> {
             s => s,
         };
         self.if_fail(step)?;
-        let daemon = self
-            .root()
-            .find_program(&format!("ocfs2_controld.{}", self.settings.stack));
-        if let Some(daemon) = daemon {
+        if let Some(daemon) = self.control_daemon() {
             let name = daemon
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -758,9 +744,73 @@ impl Init<'_, '_> {
             } else {
                 Step::Failed(Some("Unable to start control daemon".into()))
             };
+            return self.if_fail(step);
+        }
+        self.check_user_stack()
+    }
+
+    /// The control daemon of the user stack (`ocfs2_controld.<stack>`), where one is
+    /// installed; kernels since 3.14 need none (DLM recovery callbacks), and no
+    /// distribution ships one for pcmk any more.
+    fn control_daemon(&self) -> Option<PathBuf> {
+        self.root()
+            .find_program(&format!("ocfs2_controld.{}", self.settings.stack))
+    }
+
+    /// Without a control daemon: the kernel must take DLM recovery callbacks, and the
+    /// cluster manager must have started corosync and dlm_controld (starting them is its
+    /// job, not ours); each check is a line, and the first that fails says what is missing.
+    fn check_user_stack(&mut self) -> Flow {
+        let stack = self.settings.stack.clone();
+        self.begin(&format!(
+            "Checking if stack \"{stack}\" runs without a control daemon: "
+        ));
+        let step = match o2cb_sys::userstack::check_label(&stack) {
+            Err(e) => Step::Failed(Some(e.to_string())),
+            Ok(()) if !self.root().dlm_recover_callback_support().exists() => {
+                Step::Failed(Some(format!(
+                    "the kernel's OCFS2 takes no DLM recovery callbacks, and no \
+                     ocfs2_controld.{stack} is installed"
+                )))
+            }
+            Ok(()) => Step::Done,
+        };
+        self.if_fail(step)?;
+        for daemon in o2cb_sys::userstack::DAEMONS {
+            self.begin(&format!("Checking for {daemon}: "));
+            let step = if process::by_name(self.root(), daemon).is_empty() {
+                Step::Failed(Some(format!(
+                    "{daemon} is not running: the cluster manager starts it"
+                )))
+            } else {
+                Step::Done
+            };
             self.if_fail(step)?;
         }
         Ok(())
+    }
+
+    /// 2 when the user stack is up (its control daemon runs, or without one: the stack file
+    /// selects it and corosync and dlm_controld run), else 0 (1 when the control daemon
+    /// is installed but not running, as the script says).
+    fn user_stack_online(&self) -> u8 {
+        if let Some(daemon) = self.control_daemon() {
+            let name = daemon
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return if process::by_name(self.root(), &name[..name.len().min(15)]).is_empty() {
+                1
+            } else {
+                2
+            };
+        }
+        let selected = stack::active_stack(self.root()).as_deref() == Some(&self.settings.stack);
+        if selected && o2cb_sys::userstack::missing_daemon(self.root()).is_none() {
+            2
+        } else {
+            0
+        }
     }
 
     /// Removes the userdlm domains. Where the script kills every process using dlmfs
