@@ -2,7 +2,7 @@
 //! undo logic can be tested against a model of the kernel's rules.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -131,8 +131,7 @@ impl ConfigfsIo for RealConfigfs {
     }
 
     fn read(&mut self, path: &Path) -> io::Result<String> {
-        let mut s = String::new();
-        fs::File::open(self.full(path))?.read_to_string(&mut s)?;
+        let mut s = o2cb_sys::kernel_file::read_to_string(&self.full(path))?;
         if s.ends_with('\n') {
             s.pop();
         }

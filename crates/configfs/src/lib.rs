@@ -35,6 +35,6 @@ pub use plan::{
     MAX_NODE_NUMBER, MAX_PORT, MIN_PORT,
 };
 pub use state::{
-    paths, read_cluster, read_clusters, read_node, read_region, ClusterState, NodeState,
-    RegionState, Timeouts,
+    paths, read_cluster, read_cluster_summary, read_clusters, read_node, read_region, ClusterState,
+    ClusterSummary, NodeState, RegionState, RegionSummary, Timeouts,
 };

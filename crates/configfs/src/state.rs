@@ -181,6 +181,97 @@ pub fn read_region(
     })
 }
 
+/// What a status report shows of a registered cluster (`o2cb.init status`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSummary {
+    /// Whether one of its nodes is this one (`local` is 1).
+    pub has_local_node: bool,
+    /// `local` or `global`, as read.
+    pub heartbeat_mode: String,
+    pub timeouts: Timeouts,
+    /// The heartbeat regions, in libo2cb's order.
+    pub regions: Vec<RegionSummary>,
+}
+
+/// A heartbeat region in a [`ClusterSummary`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionSummary {
+    pub name: ConfigfsName,
+    /// Its `dev`; read in global heartbeat mode only, where the report shows it.
+    pub dev: Option<String>,
+}
+
+impl ClusterSummary {
+    pub fn is_global(&self) -> bool {
+        self.heartbeat_mode == "global"
+    }
+}
+
+/// The attribute's value, `None` if it does not exist: one read, no separate check.
+fn read_u32_if_present(io: &mut dyn ConfigfsIo, path: &Path) -> io::Result<Option<u32>> {
+    match read_num(io, path) {
+        Ok(n) => Ok(Some(n as u32)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a status report of the cluster needs and nothing else, for the monitors that call
+/// `o2cb.init status` every few seconds: the nodes' `local` attributes up to the first that
+/// is set, the heartbeat mode, the four tunables, the regions' names and, in global mode,
+/// their devices. [`read_cluster`] reads every attribute of every node and region.
+pub fn read_cluster_summary(
+    io: &mut dyn ConfigfsIo,
+    name: &ConfigfsName,
+) -> io::Result<ClusterSummary> {
+    let mut has_local_node = false;
+    for n in io.list_dirs(&paths::nodes(name))? {
+        let node = ConfigfsName::from_kernel(n);
+        if read_num(io, &paths::node_attr(name, &node, "local"))? != 0 {
+            has_local_node = true;
+            break;
+        }
+    }
+    let heartbeat_mode = match io.read(&paths::heartbeat_attr(name, "mode")) {
+        Ok(m) => m,
+        // Kernels before global heartbeat have no mode: they are local.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => "local".to_string(),
+        Err(e) => return Err(e),
+    };
+    let global = heartbeat_mode == "global";
+    let mut region_names = io.list_dirs(&paths::heartbeat(name))?;
+    region_names.reverse();
+    let mut regions = Vec::with_capacity(region_names.len());
+    for r in region_names {
+        let region = ConfigfsName::from_kernel(r);
+        let dev = if global {
+            Some(io.read(&paths::region_attr(name, &region, "dev"))?)
+        } else {
+            None
+        };
+        regions.push(RegionSummary { name: region, dev });
+    }
+    let dead_threshold =
+        match read_u32_if_present(io, &paths::heartbeat_attr(name, "dead_threshold"))? {
+            Some(t) => Some(t),
+            // The name on the 4.4–4.11 kernels.
+            None => read_u32_if_present(io, &paths::heartbeat_attr(name, "threshold"))?,
+        };
+    let mut tunable = |attr| read_u32_if_present(io, &paths::cluster_attr(name, attr));
+    let timeouts = Timeouts {
+        dead_threshold,
+        idle_timeout_ms: tunable("idle_timeout_ms")?,
+        keepalive_delay_ms: tunable("keepalive_delay_ms")?,
+        reconnect_delay_ms: tunable("reconnect_delay_ms")?,
+    };
+    Ok(ClusterSummary {
+        has_local_node,
+        heartbeat_mode,
+        timeouts,
+        regions,
+    })
+}
+
 /// Reads a registered cluster entirely.
 pub fn read_cluster(io: &mut dyn ConfigfsIo, name: &ConfigfsName) -> io::Result<ClusterState> {
     let mut node_names = io.list_dirs(&paths::nodes(name))?;

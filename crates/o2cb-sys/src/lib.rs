@@ -11,6 +11,7 @@ pub mod dlmfs;
 pub mod fsmount;
 pub mod hostname;
 pub mod ionice;
+pub mod kernel_file;
 pub mod modules;
 pub mod mounts;
 pub mod paths;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 
+use crate::kernel_file;
 use crate::paths::SysRoot;
 
 /// One line of `/proc/mounts`.
@@ -20,7 +21,9 @@ pub struct MountEntry {
 
 /// `/proc/mounts`, octal escapes in paths decoded.
 pub fn mounts(root: &SysRoot) -> io::Result<Vec<MountEntry>> {
-    Ok(parse_mounts(&fs::read_to_string(root.proc_mounts())?))
+    Ok(parse_mounts(&kernel_file::read_to_string(
+        &root.proc_mounts(),
+    )?))
 }
 
 fn unescape(field: &str) -> String {
@@ -58,11 +61,15 @@ pub fn parse_mounts(text: &str) -> Vec<MountEntry> {
 
 /// Whether a filesystem of `fstype` is mounted at `target` (a path as the kernel shows it).
 pub fn is_mounted(root: &SysRoot, fstype: &str, target: &Path) -> bool {
+    mounts(root).is_ok_and(|m| mounted_in(&m, root, fstype, target))
+}
+
+/// Whether `entries` has a filesystem of `fstype` mounted at `target` (under `root`).
+fn mounted_in(entries: &[MountEntry], root: &SysRoot, fstype: &str, target: &Path) -> bool {
     let shown = root.display_path(target);
-    mounts(root).is_ok_and(|m| {
-        m.iter()
-            .any(|e| e.fstype == fstype && Path::new(&e.target) == shown)
-    })
+    entries
+        .iter()
+        .any(|e| e.fstype == fstype && Path::new(&e.target) == shown)
 }
 
 /// Mount points of every filesystem of `fstype`.
@@ -80,10 +87,45 @@ pub fn mount_points(root: &SysRoot, fstype: &str) -> Vec<String> {
 /// Whether the kernel knows the filesystem type (`/proc/filesystems`), i.e. its driver is
 /// loaded or built in.
 pub fn filesystem_known(root: &SysRoot, fstype: &str) -> bool {
-    fs::read_to_string(root.proc_filesystems()).is_ok_and(|t| {
-        t.lines()
-            .any(|l| l.split_whitespace().last() == Some(fstype))
-    })
+    kernel_file::read_to_string(&root.proc_filesystems())
+        .is_ok_and(|t| filesystem_listed(&t, fstype))
+}
+
+/// Whether the text of `/proc/filesystems` lists `fstype`.
+fn filesystem_listed(text: &str, fstype: &str) -> bool {
+    text.lines()
+        .any(|l| l.split_whitespace().last() == Some(fstype))
+}
+
+/// `/proc/filesystems` and `/proc/mounts` as they were at one moment, each read at most once
+/// and only when first asked: for reports such as `o2cb.init status`, which ask several
+/// questions of both and are called every few seconds by monitors. Answers as
+/// [`filesystem_known`] and [`is_mounted`] give them; a file that cannot be read answers
+/// "no" to every question.
+#[derive(Debug, Default)]
+pub struct MountView {
+    filesystems: std::cell::OnceCell<Option<String>>,
+    mounts: std::cell::OnceCell<Vec<MountEntry>>,
+}
+
+impl MountView {
+    pub fn new() -> MountView {
+        MountView::default()
+    }
+
+    /// [`filesystem_known`], from the view.
+    pub fn filesystem_known(&self, root: &SysRoot, fstype: &str) -> bool {
+        self.filesystems
+            .get_or_init(|| kernel_file::read_to_string(&root.proc_filesystems()).ok())
+            .as_deref()
+            .is_some_and(|t| filesystem_listed(t, fstype))
+    }
+
+    /// [`is_mounted`], from the view.
+    pub fn is_mounted(&self, root: &SysRoot, fstype: &str, target: &Path) -> bool {
+        let entries = self.mounts.get_or_init(|| mounts(root).unwrap_or_default());
+        mounted_in(entries, root, fstype, target)
+    }
 }
 
 /// `mount -t FSTYPE FSTYPE TARGET` as the init script does it (the source is the type name).
@@ -124,5 +166,47 @@ mod tests {
         assert_eq!(m[1].target, "/dlm");
         assert_eq!(m[2].target, "/mnt/with space");
         assert_eq!(m[2].fstype, "ocfs2");
+    }
+
+    #[test]
+    fn a_view_reads_each_file_once_and_answers_as_the_functions_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = SysRoot::new(dir.path());
+        std::fs::create_dir_all(dir.path().join("proc")).unwrap();
+        std::fs::write(
+            root.proc_filesystems(),
+            "nodev\tconfigfs\nnodev\tocfs2_dlmfs\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.proc_mounts(),
+            "configfs /sys/kernel/config configfs rw 0 0\n",
+        )
+        .unwrap();
+        let config = root.path("/sys/kernel/config");
+        let dlm = root.path("/dlm");
+        let view = MountView::new();
+        for fs in ["configfs", "ocfs2_dlmfs", "ocfs2"] {
+            assert_eq!(
+                view.filesystem_known(&root, fs),
+                filesystem_known(&root, fs),
+                "{fs}"
+            );
+        }
+        assert!(view.is_mounted(&root, "configfs", &config));
+        assert!(!view.is_mounted(&root, "ocfs2_dlmfs", &dlm));
+        assert!(!view.is_mounted(&root, "debugfs", &config));
+        // Later changes are not seen: the view is one moment.
+        std::fs::write(root.proc_filesystems(), "nodev\tocfs2\n").unwrap();
+        std::fs::write(root.proc_mounts(), "ocfs2_dlmfs /dlm ocfs2_dlmfs rw 0 0\n").unwrap();
+        assert!(view.filesystem_known(&root, "configfs"));
+        assert!(!view.is_mounted(&root, "ocfs2_dlmfs", &dlm));
+        assert!(is_mounted(&root, "ocfs2_dlmfs", &dlm));
+        // Unreadable files answer "no".
+        let empty = tempfile::tempdir().unwrap();
+        let none = SysRoot::new(empty.path());
+        let view = MountView::new();
+        assert!(!view.filesystem_known(&none, "configfs"));
+        assert!(!view.is_mounted(&none, "configfs", &config));
     }
 }

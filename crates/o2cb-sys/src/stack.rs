@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use crate::kernel_file;
 use crate::modules::modprobe;
 use crate::paths::SysRoot;
 
@@ -120,9 +121,15 @@ pub fn set_cluster_stack(root: &SysRoot, label: &str) -> std::io::Result<()> {
 
 /// The stack plugins the stack glue has loaded (`loaded_cluster_plugins`).
 pub fn loaded_plugins(root: &SysRoot) -> Vec<String> {
-    fs::read_to_string(root.loaded_cluster_plugins())
+    stack_glue_plugins(root).unwrap_or_default()
+}
+
+/// The loaded stack plugins, `None` when the stack glue is not loaded: [`stack_glue_loaded`]
+/// and [`loaded_plugins`] in one read.
+pub fn stack_glue_plugins(root: &SysRoot) -> Option<Vec<String>> {
+    kernel_file::read_to_string(&root.loaded_cluster_plugins())
+        .ok()
         .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default()
 }
 
 /// Whether the stack glue is loaded (its sysfs files exist).
@@ -132,7 +139,7 @@ pub fn stack_glue_loaded(root: &SysRoot) -> bool {
 
 /// The node numbers o2hb sees alive (`/sys/kernel/debug/o2hb/livenodes`), as it prints them.
 pub fn live_nodes(root: &SysRoot) -> Option<String> {
-    fs::read_to_string(root.o2hb_livenodes())
+    kernel_file::read_to_string(&root.o2hb_livenodes())
         .ok()
         .map(|s| s.trim_end_matches('\n').to_string())
 }

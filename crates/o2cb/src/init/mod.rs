@@ -13,9 +13,10 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use configfs::{
-    apply, plan_timeouts, read_cluster, read_clusters, ConfigfsName, NameKind, RealConfigfs,
-    Timeouts,
+    apply, plan_timeouts, read_cluster, read_cluster_summary, read_clusters, ClusterSummary,
+    ConfigfsName, NameKind, RealConfigfs, Timeouts,
 };
+use o2cb_sys::mounts::MountView;
 use o2cb_sys::process::Signal;
 use o2cb_sys::{dlmfs, modules, mounts, process, stack, SysRoot};
 
@@ -217,6 +218,9 @@ struct Init<'c, 'io> {
     settings_path: PathBuf,
     settings_file: SettingsFile,
     debian: bool,
+    /// Whether each line is shown as soon as it is printed: the actions that change the
+    /// machine show each step before it runs; reports (`status`) print at once, at the end.
+    progress: bool,
 }
 
 impl Init<'_, '_> {
@@ -227,13 +231,19 @@ impl Init<'_, '_> {
     /// `echo -n TEXT` (the reason lines come after it).
     fn begin(&mut self, text: &str) {
         self.ctx.print(text.as_bytes());
-        let _ = self.ctx.out.flush();
+        self.show_progress();
     }
 
     fn line(&mut self, text: &str) {
         self.ctx.print(text.as_bytes());
         self.ctx.print(b"\n");
-        let _ = self.ctx.out.flush();
+        self.show_progress();
+    }
+
+    fn show_progress(&mut self) {
+        if self.progress {
+            let _ = self.ctx.out.flush();
+        }
     }
 
     fn reason(&mut self, text: &str) {
@@ -925,59 +935,79 @@ impl Init<'_, '_> {
 
     // ----- status -----------------------------------------------------------------------
 
-    fn status_filesystem(&mut self, fs: &str, mount_point: &Path) {
+    fn status_filesystem(&mut self, view: &MountView, fs: &str, mount_point: &Path) {
         self.begin(&format!("Driver for \"{fs}\": "));
-        if !mounts::filesystem_known(self.root(), fs) {
+        if !view.filesystem_known(self.root(), fs) {
             self.line("Not loaded");
             return;
         }
         self.line("Loaded");
         self.begin(&format!("Filesystem \"{fs}\": "));
-        let mounted = mounts::is_mounted(self.root(), fs, mount_point);
+        let mounted = view.is_mounted(self.root(), fs, mount_point);
         self.line(if mounted { "Mounted" } else { "Not mounted" });
     }
 
-    fn status_stack(&mut self, plugin: Plugin) {
+    fn status_stack(&mut self, view: &MountView, plugin: Plugin) {
         let name = if plugin == Plugin::O2cb {
             "o2cb"
         } else {
             "user"
         };
-        if !stack::stack_glue_loaded(self.root()) {
-            if plugin != Plugin::O2cb {
-                self.line("Stack glue driver: Not loaded");
+        match stack::stack_glue_plugins(self.root()) {
+            None => {
+                if plugin != Plugin::O2cb {
+                    self.line("Stack glue driver: Not loaded");
+                }
             }
-        } else {
-            self.line("Stack glue driver: Loaded");
-            self.begin(&format!("Stack plugin \"{name}\": "));
-            let loaded = self.loaded_plugins().iter().any(|p| p.contains(name));
-            self.line(if loaded { "Loaded" } else { "Not loaded" });
+            Some(plugins) => {
+                self.line("Stack glue driver: Loaded");
+                self.begin(&format!("Stack plugin \"{name}\": "));
+                let loaded = plugins.iter().any(|p| p.contains(name));
+                self.line(if loaded { "Loaded" } else { "Not loaded" });
+            }
         }
         match plugin {
             Plugin::O2cb => {
                 let dlm = self.root().dlmfs_mount_point();
-                self.status_filesystem("ocfs2_dlmfs", &dlm);
+                self.status_filesystem(view, "ocfs2_dlmfs", &dlm);
             }
             Plugin::User => {
                 self.begin("Driver for \"ocfs2\": ");
-                let loaded = mounts::filesystem_known(self.root(), "ocfs2");
+                let loaded = view.filesystem_known(self.root(), "ocfs2");
                 self.line(if loaded { "Loaded" } else { "Not loaded" });
             }
         }
     }
 
+    /// Whether debugfs is mounted where the script looks for it, from the view.
+    fn debugfs_in(&self, view: &MountView) -> bool {
+        view.is_mounted(self.root(), "debugfs", &self.root().debugfs())
+    }
+
+    /// What a status report shows of the cluster, if it is registered and readable; configfs
+    /// at `configfs` (found once per report).
+    fn cluster_summary(&self, cluster: &str, configfs: &Path) -> Option<ClusterSummary> {
+        let name = ConfigfsName::new(NameKind::Cluster, cluster.as_bytes()).ok()?;
+        let mut io = RealConfigfs::for_root(configfs.to_path_buf(), self.root().is_real_root());
+        read_cluster_summary(&mut io, &name).ok()
+    }
+
     /// The script's status report; exit 0 when the cluster is online, 3 when it is not (or
-    /// none is known), as LSB asks.
+    /// none is known), as LSB asks. Monitors call it every few seconds, so it only reads, and
+    /// reads each file once: `/proc/filesystems` and `/proc/mounts` through one view, the
+    /// cluster's attributes once and only those it shows.
     fn status(&mut self, arg: Option<&str>) -> Flow {
+        self.progress = false;
         let plugin = self.select_plugin()?;
+        let view = MountView::new();
         let path = self.configfs_path();
-        self.status_filesystem("configfs", &path);
-        self.status_stack(plugin);
+        self.status_filesystem(&view, "configfs", &path);
+        self.status_stack(&view, plugin);
         let Some(cluster) = self.cluster_name(arg) else {
             return Err(3);
         };
         let online = match plugin {
-            Plugin::O2cb => self.status_o2cb(&cluster),
+            Plugin::O2cb => self.status_o2cb(&view, &cluster, &path),
             Plugin::User => {
                 let up = self.check_online(&cluster) == 2;
                 self.line(&format!(
@@ -992,7 +1022,7 @@ impl Init<'_, '_> {
             // The script echoes an unquoted list after a trailing blank: two spaces.
             self.line(&format!("Active userdlm domains:  {}", domains.join(" ")));
         }
-        let debugfs = if self.debugfs_mounted() {
+        let debugfs = if self.debugfs_in(&view) {
             "mounted"
         } else {
             "not mounted"
@@ -1007,20 +1037,16 @@ impl Init<'_, '_> {
         }
     }
 
-    fn status_o2cb(&mut self, cluster: &str) -> bool {
+    fn status_o2cb(&mut self, view: &MountView, cluster: &str, configfs: &Path) -> bool {
         self.begin(&format!("Checking O2CB cluster \"{cluster}\": "));
-        if self.check_online(cluster) != 2 {
+        let Some(state) = self
+            .cluster_summary(cluster, configfs)
+            .filter(tool::cluster::summary_is_online)
+        else {
             self.line("Offline");
             return false;
-        }
+        };
         self.line("Online");
-        let Ok(name) = ConfigfsName::new(NameKind::Cluster, cluster.as_bytes()) else {
-            return true;
-        };
-        let mut io = self.configfs();
-        let Ok(state) = read_cluster(&mut io, &name) else {
-            return true;
-        };
         let t = state.timeouts;
         for (label, value) in [
             ("Heartbeat dead threshold", t.dead_threshold),
@@ -1044,12 +1070,13 @@ impl Init<'_, '_> {
         }
         self.line("Active");
         if global {
-            let mut regions = state.regions.clone();
+            let mut regions = state.regions;
             regions.sort_by(|a, b| a.name.cmp(&b.name));
             for r in regions {
-                self.line(&format!("  {} /dev/{}", r.name, r.dev));
+                let dev = r.dev.unwrap_or_default();
+                self.line(&format!("  {} /dev/{dev}", r.name));
             }
-            if self.debugfs_mounted() {
+            if self.debugfs_in(view) {
                 let live = stack::live_nodes(self.root()).unwrap_or_default();
                 self.line(&format!("Nodes in O2CB cluster: {live}"));
             }
@@ -1061,23 +1088,26 @@ impl Init<'_, '_> {
     /// exit status is the same.
     fn status_json(&mut self, arg: Option<&str>) -> Flow {
         use crate::json::{DriverStatus, InitCluster, InitStatus, RegionStatus};
+        self.progress = false;
         let plugin = self.select_plugin()?;
+        let view = MountView::new();
         let configfs = self.configfs_path();
         let dlm = self.root().dlmfs_mount_point();
+        let plugins = stack::stack_glue_plugins(self.root());
         let mut report = InitStatus {
             schema: crate::json::SCHEMA_VERSION,
             configfs: DriverStatus {
-                loaded: mounts::filesystem_known(self.root(), "configfs"),
-                mounted: mounts::is_mounted(self.root(), "configfs", &configfs),
+                loaded: view.filesystem_known(self.root(), "configfs"),
+                mounted: view.is_mounted(self.root(), "configfs", &configfs),
             },
-            stack_glue_loaded: stack::stack_glue_loaded(self.root()),
+            stack_glue_loaded: plugins.is_some(),
             stack_plugin: if plugin == Plugin::O2cb {
                 "o2cb"
             } else {
                 "user"
             }
             .to_string(),
-            stack_plugin_loaded: self.loaded_plugins().iter().any(|p| {
+            stack_plugin_loaded: plugins.unwrap_or_default().iter().any(|p| {
                 p == if plugin == Plugin::O2cb {
                     "o2cb"
                 } else {
@@ -1085,22 +1115,43 @@ impl Init<'_, '_> {
                 }
             }),
             dlmfs: DriverStatus {
-                loaded: mounts::filesystem_known(self.root(), "ocfs2_dlmfs"),
-                mounted: mounts::is_mounted(self.root(), "ocfs2_dlmfs", &dlm),
+                loaded: view.filesystem_known(self.root(), "ocfs2_dlmfs"),
+                mounted: view.is_mounted(self.root(), "ocfs2_dlmfs", &dlm),
             },
             cluster: None,
             userdlm_domains: self.userdlm_domains(),
-            debugfs_mounted: self.debugfs_mounted(),
+            debugfs_mounted: self.debugfs_in(&view),
         };
         let mut online = false;
         if let Some(cluster) = self.cluster_name(arg) {
-            online = self.check_online(&cluster) == 2;
+            // The classic stack is online by what configfs shows; a user stack by its
+            // control daemon, and then configfs is read for the details.
+            let (online_now, summary) = match plugin {
+                Plugin::O2cb => {
+                    let summary = self.cluster_summary(&cluster, &configfs);
+                    (
+                        summary
+                            .as_ref()
+                            .is_some_and(tool::cluster::summary_is_online),
+                        summary,
+                    )
+                }
+                Plugin::User => {
+                    let up = self.check_online(&cluster) == 2;
+                    (
+                        up,
+                        up.then(|| self.cluster_summary(&cluster, &configfs))
+                            .flatten(),
+                    )
+                }
+            };
+            online = online_now;
             let mut c = InitCluster {
                 name: cluster.clone(),
                 online,
                 ..InitCluster::default()
             };
-            if let Some(state) = self.cluster_state(&cluster).filter(|_| online) {
+            if let Some(state) = summary.filter(|_| online) {
                 c.heartbeat_dead_threshold = state.timeouts.dead_threshold;
                 c.idle_timeout_ms = state.timeouts.idle_timeout_ms;
                 c.keepalive_delay_ms = state.timeouts.keepalive_delay_ms;
@@ -1108,13 +1159,13 @@ impl Init<'_, '_> {
                 c.heartbeat_mode = Some(state.heartbeat_mode.clone());
                 c.heartbeat_active = !state.regions.is_empty();
                 if state.is_global() {
-                    let mut regions = state.regions.clone();
+                    let mut regions = state.regions;
                     regions.sort_by(|a, b| a.name.cmp(&b.name));
                     c.heartbeat_regions = regions
-                        .iter()
+                        .into_iter()
                         .map(|r| RegionStatus {
                             uuid: r.name.to_string(),
-                            device: format!("/dev/{}", r.dev),
+                            device: format!("/dev/{}", r.dev.unwrap_or_default()),
                         })
                         .collect();
                     c.live_nodes = stack::live_nodes(self.root()).map(|l| {
@@ -1278,6 +1329,7 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
         settings_path,
         settings_file,
         debian,
+        progress: true,
     };
     let result = match ACTIONS.iter().find(|a| a.name == action) {
         Some(a) => (a.run)(&mut init, &rest),

@@ -162,7 +162,24 @@ pub fn unregister_cluster(
 /// Whether a registered cluster counts as online (reference §4.8): this host's node is
 /// registered, and in global mode at least one heartbeat region exists.
 pub fn is_online(state: &ClusterState) -> bool {
-    state.local_node().is_some() && (!state.is_global() || !state.regions.is_empty())
+    online_rule(
+        state.local_node().is_some(),
+        state.is_global(),
+        !state.regions.is_empty(),
+    )
+}
+
+/// [`is_online`] for what a status report reads of the cluster.
+pub fn summary_is_online(summary: &configfs::ClusterSummary) -> bool {
+    online_rule(
+        summary.has_local_node,
+        summary.is_global(),
+        !summary.regions.is_empty(),
+    )
+}
+
+fn online_rule(has_local_node: bool, global: bool, has_regions: bool) -> bool {
+    has_local_node && (!global || has_regions)
 }
 
 /// What `cluster-status` found: the line it prints and, for `--json`, the details.
