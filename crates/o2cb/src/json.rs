@@ -186,6 +186,25 @@ pub struct InitStatus {
     pub cluster: Option<InitCluster>,
     pub userdlm_domains: Vec<String>,
     pub debugfs_mounted: bool,
+    /// A user stack without a control daemon (`O2CB_STACK=pcmk`): what corosync and
+    /// dlm_controld show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_stack: Option<UserStackStatus>,
+}
+
+#[derive(Serialize, Debug, Default)]
+pub struct UserStackStatus {
+    pub stack: String,
+    /// The stack file selects it.
+    pub selected: bool,
+    pub corosync_running: bool,
+    pub dlm_controld_running: bool,
+    /// The cluster dlm_controld gave the kernel (corosync's `cluster_name`).
+    pub cluster_name: Option<String>,
+    /// corosync node ids of the DLM's cluster.
+    pub members: Vec<u32>,
+    /// DLM lockspaces of OCFS2 volumes (named by the volume UUID), one per mounted volume.
+    pub lockspaces: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Default)]

@@ -1008,6 +1008,7 @@ impl Init<'_, '_> {
         };
         let online = match plugin {
             Plugin::O2cb => self.status_o2cb(&view, &cluster, &path),
+            Plugin::User if self.control_daemon().is_none() => self.status_user_stack(),
             Plugin::User => {
                 let up = self.check_online(&cluster) == 2;
                 self.line(&format!(
@@ -1084,6 +1085,52 @@ impl Init<'_, '_> {
         true
     }
 
+    /// The user stack without a control daemon: online when selected with corosync and
+    /// dlm_controld running; then the cluster, its members and the volumes' lockspaces.
+    fn user_stack_status(&self) -> crate::json::UserStackStatus {
+        let state = o2cb_sys::userstack::state(self.root());
+        let running = |d: &str| !process::by_name(self.root(), d).is_empty();
+        crate::json::UserStackStatus {
+            stack: self.settings.stack.clone(),
+            selected: stack::active_stack(self.root()).as_deref() == Some(&self.settings.stack),
+            corosync_running: running("corosync"),
+            dlm_controld_running: running("dlm_controld"),
+            cluster_name: state.cluster_name,
+            members: state.members,
+            // OCFS2 names a volume's lockspace by its UUID: 32 hex digits.
+            lockspaces: state
+                .lockspaces
+                .into_iter()
+                .filter(|l| l.len() == 32 && l.bytes().all(|b| b.is_ascii_hexdigit()))
+                .collect(),
+        }
+    }
+
+    fn status_user_stack(&mut self) -> bool {
+        let s = self.user_stack_status();
+        let online = s.selected && s.corosync_running && s.dlm_controld_running;
+        self.line(&format!(
+            "Checking user stack \"{}\": {}",
+            s.stack,
+            if online { "Online" } else { "Offline" }
+        ));
+        let shown = |up: bool| if up { "running" } else { "not running" };
+        self.line(&format!("  corosync: {}", shown(s.corosync_running)));
+        self.line(&format!(
+            "  dlm_controld: {}",
+            shown(s.dlm_controld_running)
+        ));
+        if let Some(name) = &s.cluster_name {
+            self.line(&format!("  Cluster name: {name}"));
+            let members: Vec<String> = s.members.iter().map(u32::to_string).collect();
+            self.line(&format!("  Members: {}", members.join(" ")));
+        }
+        if !s.lockspaces.is_empty() {
+            self.line(&format!("  DLM lockspaces: {}", s.lockspaces.join(" ")));
+        }
+        online
+    }
+
     /// `status --json`: the same facts as `status`, as a JSON document (docs/json.md); the
     /// exit status is the same.
     fn status_json(&mut self, arg: Option<&str>) -> Flow {
@@ -1121,6 +1168,8 @@ impl Init<'_, '_> {
             cluster: None,
             userdlm_domains: self.userdlm_domains(),
             debugfs_mounted: self.debugfs_in(&view),
+            user_stack: (plugin == Plugin::User && self.control_daemon().is_none())
+                .then(|| self.user_stack_status()),
         };
         let mut online = false;
         if let Some(cluster) = self.cluster_name(arg) {
