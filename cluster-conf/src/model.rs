@@ -10,6 +10,7 @@ use std::net::Ipv4Addr;
 use bstr::{BStr, BString, ByteSlice};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::damage::Damage;
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::names::{NameKind, NameRefusal};
 use crate::syntax::{read_value, Span, SyntaxTree};
@@ -224,6 +225,7 @@ struct StanzaView<'a, K> {
     last: [Option<usize>; MAX_KNOWN_KEYS],
     /// Whether some attribute has a key that is not known.
     has_unknown: bool,
+    damage: &'a Damage<'a>,
     keys: PhantomData<K>,
 }
 
@@ -234,7 +236,12 @@ struct Value<'a> {
 }
 
 impl<'a, K: StanzaKey> StanzaView<'a, K> {
-    fn new(text: &'a [u8], tree: &'a SyntaxTree, id: StanzaId) -> StanzaView<'a, K> {
+    fn new(
+        text: &'a [u8],
+        tree: &'a SyntaxTree,
+        damage: &'a Damage<'a>,
+        id: StanzaId,
+    ) -> StanzaView<'a, K> {
         let mut last = [None; MAX_KNOWN_KEYS];
         let mut has_unknown = false;
         for a in tree.attributes_of(id.0) {
@@ -249,12 +256,18 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
             id,
             last,
             has_unknown,
+            damage,
             keys: PhantomData,
         }
     }
 
     fn header_span(&self) -> Span {
         self.tree.header_line(self.text, self.id.0)
+    }
+
+    /// Whether `key` is missing and a rejected line may have been it (see [`Damage`]).
+    fn lost(&self, key: K) -> bool {
+        self.last[key.index()].is_none() && self.damage.may_hide(self.id, K::NAMES[key.index()])
     }
 
     /// The value of a key (the last occurrence wins), decoded and trimmed.
@@ -357,11 +370,26 @@ fn number_problem(key: &str, value: &Value<'_>, e: NumberError, limit: &str) -> 
     }
 }
 
-fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> Diagnostic {
-    Diagnostic::error(
+/// Reports that a stanza lacks `key`, unless a rejected line may have been it (that line's
+/// error says what is wrong).
+fn missing<K: StanzaKey>(
+    view: &StanzaView<'_, K>,
+    stanza: &str,
+    key: K,
+    hint: Option<&str>,
+    diags: &mut Sink,
+) {
+    if view.lost(key) {
+        return;
+    }
+    let mut d = Diagnostic::error(
         view.header_span(),
-        format!("{stanza} stanza has no `{key}`"),
-    )
+        format!("{stanza} stanza has no `{}`", K::NAMES[key.index()]),
+    );
+    if let Some(hint) = hint {
+        d = d.with_hint(hint);
+    }
+    diags.push(d);
 }
 
 /// Lowers a syntax tree to the model, appending every problem to `diags`. Stanzas with
@@ -370,8 +398,9 @@ fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> D
 ///
 /// Clusters are lowered as they come; the other stanzas name the cluster they belong to, so
 /// they wait until every cluster is known.
-pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config {
+pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> (Config, UnreadNodes) {
     let lines = Lines::new(text);
+    let damage = Damage::of(text, tree);
     let mut clusters = Clusters::default();
     let mut later = LaterStanzas::default();
     for i in 0..tree.stanza_count() {
@@ -379,43 +408,76 @@ pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config 
         let name_span = tree.stanza_name(text, i);
         match &text[name_span.range()] {
             b"cluster" => {
-                let view = StanzaView::<ClusterKey>::new(text, tree, id);
+                let view = StanzaView::<ClusterKey>::new(text, tree, &damage, id);
                 if let Some((cluster, name)) = lower_cluster(&view, diags) {
                     clusters.add(cluster, &name, tree, &lines, diags);
+                } else if view.lost(ClusterKey::Name) {
+                    clusters.lost = true;
                 }
             }
             b"node" => later.nodes.push(id),
             b"heartbeat" => later.heartbeats.push(id),
             b"filesystem" => later.filesystems.push(id),
             b"filesystem_node" => later.filesystem_nodes.push(id),
+            // A nameless stanza (`[node]`) may be any stanza: what it says of a node is
+            // not known for sure.
+            b"" => {
+                let view = StanzaView::<NodeKey>::new(text, tree, &damage, id);
+                let name = view.get(NodeKey::Name);
+                clusters.unread.push(None, name.as_ref());
+            }
             name => warn_misspelt_stanza(name, name_span, diags),
         }
     }
     for id in later.nodes {
         add_node(
             &mut clusters,
-            &StanzaView::new(text, tree, id),
+            &StanzaView::new(text, tree, &damage, id),
             &lines,
             diags,
         );
     }
     for id in later.heartbeats {
-        add_region(&mut clusters, &StanzaView::new(text, tree, id), diags);
+        add_region(&mut clusters, &StanzaView::new(text, tree, &damage, id), diags);
     }
     warn_too_many_global_regions(text, tree, &clusters.list, diags);
 
     let filesystems = crate::extension::lower_filesystems(
         text,
         tree,
+        &damage,
         &clusters.list,
-        &later.filesystems,
-        &later.filesystem_nodes,
+        clusters.lost,
+        (&later.filesystems, &later.filesystem_nodes),
         &lines,
         diags,
     );
-    Config {
+    let config = Config {
         clusters: clusters.list,
         filesystems,
+    };
+    (config, clusters.unread)
+}
+
+/// Nodes a file may define that its model leaves out because their stanzas have errors, so
+/// that a relation does not report them missing: by cluster and name, `None` for one that
+/// cannot be read (which may be any).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UnreadNodes(Vec<(Option<BString>, Option<BString>)>);
+
+impl UnreadNodes {
+    fn push(&mut self, cluster: Option<BString>, name: Option<&Value<'_>>) {
+        let name = name
+            .filter(|v| !v.bytes.is_empty())
+            .map(|v| BString::from(v.bytes.as_ref()));
+        self.0.push((cluster, name));
+    }
+
+    /// Whether cluster `cluster` may have a node `node` the model left out.
+    pub(crate) fn may_define(&self, cluster: &[u8], node: &[u8]) -> bool {
+        self.0.iter().any(|(c, n)| {
+            c.as_ref().is_none_or(|c| c == cluster) && n.as_ref().is_none_or(|n| n == node)
+        })
     }
 }
 
@@ -463,7 +525,7 @@ fn lower_cluster<'a>(
         } else {
             "add `name = <cluster name>`"
         };
-        diags.push(missing(view, "cluster", "name").with_hint(hint));
+        missing(view, "cluster", ClusterKey::Name, Some(hint), diags);
         return None;
     };
     let cluster = Cluster {
@@ -498,9 +560,12 @@ fn heartbeat_mode_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> Hea
 fn node_count_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> u32 {
     match view.get(ClusterKey::NodeCount) {
         None => {
-            diags.push(
-                missing(view, "cluster", "node_count")
-                    .with_hint("add `node_count = <number of nodes>`"),
+            missing(
+                view,
+                "cluster",
+                ClusterKey::NodeCount,
+                Some("add `node_count = <number of nodes>`"),
+                diags,
             );
             0
         }
@@ -525,6 +590,11 @@ struct Clusters<'a> {
     /// The cluster found last: stanzas come grouped by cluster, so it is tried before the
     /// table.
     last_found: Option<usize>,
+    /// Whether a cluster stanza's name may be on a rejected line: then a stanza naming a
+    /// cluster that is not defined may name that one.
+    lost: bool,
+    /// Nodes left out of the model because their stanza has errors.
+    unread: UnreadNodes,
 }
 
 impl<'a> Clusters<'a> {
@@ -582,6 +652,9 @@ impl<'a> Clusters<'a> {
         diags: &mut Sink,
     ) -> Option<usize> {
         let Some(cluster) = view.get(cluster_key) else {
+            if view.lost(cluster_key) {
+                return None;
+            }
             diags.push(
                 Diagnostic::warning(
                     view.header_span(),
@@ -592,7 +665,7 @@ impl<'a> Clusters<'a> {
             return None;
         };
         let found = self.find(&cluster.bytes);
-        if found.is_none() {
+        if found.is_none() && !self.lost {
             diags.push(orphan(&cluster, stanza));
         }
         found
@@ -601,6 +674,10 @@ impl<'a> Clusters<'a> {
 
 /// Adds the node a `node:` stanza describes to its cluster, unless it has errors or the
 /// cluster already has a node of its name; warns about what registration will refuse.
+///
+/// A node with errors is still a definition of its name, so that a second stanza of that
+/// name is reported; and it is recorded as unread, so that nothing is reported for its
+/// absence from the model.
 fn add_node<'a>(
     clusters: &mut Clusters<'a>,
     view: &StanzaView<'a, NodeKey>,
@@ -608,13 +685,23 @@ fn add_node<'a>(
     diags: &mut Sink,
 ) {
     view.check_unknown_keys("node", diags);
+    let name = view.get(NodeKey::Name).filter(|v| !v.bytes.is_empty());
     let Some(ci) = clusters.owner_of(view, NodeKey::Cluster, "node", diags) else {
+        if view.lost(NodeKey::Cluster) {
+            clusters.unread.push(None, name.as_ref());
+        }
         return;
     };
-    let Some((node, name)) = lower_node(view, diags) else {
+    let node = lower_node(view, diags);
+    if node.is_none() {
+        let cluster = clusters.list[ci].name.clone();
+        clusters.unread.push(Some(cluster), name.as_ref());
+    }
+    let Some(name) = name else {
         return;
     };
-    let first = match clusters.seen[ci].names.entry(name.bytes) {
+    // Cloning borrowed bytes copies a pointer; only a value with continuations is owned.
+    let first = match clusters.seen[ci].names.entry(name.bytes.clone()) {
         Entry::Occupied(first) => *first.get(),
         Entry::Vacant(slot) => {
             slot.insert(view.id);
@@ -628,7 +715,8 @@ fn add_node<'a>(
                 name.span,
                 format!(
                     "node `{}` is defined twice in cluster `{}`",
-                    node.name, cluster.name
+                    name.bytes.as_bstr(),
+                    cluster.name
                 ),
             )
             .with_hint(format!(
@@ -638,6 +726,9 @@ fn add_node<'a>(
         );
         return;
     }
+    let Some(node) = node else {
+        return;
+    };
     node_warnings(view, &node, cluster, &mut clusters.seen[ci], diags);
     cluster.nodes.push(node);
 }
@@ -660,7 +751,7 @@ fn add_region<'a>(
             return;
         }
         None => {
-            diags.push(missing(view, "heartbeat", "region"));
+            missing(view, "heartbeat", HeartbeatKey::Region, None, diags);
             return;
         }
     };
@@ -771,9 +862,8 @@ fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
     .with_hint("the C tools drop such stanzas when they rewrite the file")
 }
 
-/// The node a stanza describes, with its name as read (for the duplicate check); `None`
-/// after reporting why when it has errors.
-fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(Node, Value<'a>)> {
+/// The node a stanza describes; `None` after reporting why when it has errors.
+fn lower_node(view: &StanzaView<'_, NodeKey>, diags: &mut Sink) -> Option<Node> {
     let before = diags.len();
     let name = match view.get(NodeKey::Name) {
         Some(v) if !v.bytes.is_empty() => Some(v),
@@ -782,13 +872,13 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
             None
         }
         None => {
-            diags.push(missing(view, "node", "name"));
+            missing(view, "node", NodeKey::Name, None, diags);
             None
         }
     };
     let number = match view.get(NodeKey::Number) {
         None => {
-            diags.push(missing(view, "node", "number"));
+            missing(view, "node", NodeKey::Number, None, diags);
             None
         }
         Some(v) => match parse_c_ulong(&v.bytes, MAX_FILE_NODE_NUMBER) {
@@ -801,7 +891,7 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
     };
     let ip_address = match view.get(NodeKey::IpAddress) {
         None => {
-            diags.push(missing(view, "node", "ip_address"));
+            missing(view, "node", NodeKey::IpAddress, None, diags);
             None
         }
         Some(v) => match parse_inet_pton(&v.bytes) {
@@ -819,7 +909,7 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
     };
     let ip_port = match view.get(NodeKey::IpPort) {
         None => {
-            diags.push(missing(view, "node", "ip_port"));
+            missing(view, "node", NodeKey::IpPort, None, diags);
             None
         }
         Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
@@ -833,15 +923,13 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
     if diags.len() != before {
         return None;
     }
-    let name = name?;
-    let node = Node {
-        name: BString::from(name.bytes.as_ref()),
+    Some(Node {
+        name: BString::from(name?.bytes.as_ref()),
         number: number?,
         ip_address: ip_address?,
         ip_port: ip_port?,
         stanza: view.id,
-    };
-    Some((node, name))
+    })
 }
 
 /// Why an address the reference refuses was refused, for the common cases.
