@@ -120,9 +120,9 @@ impl<'t> Damage<'t> {
         match self.hidden.get(&stanza.0) {
             None => false,
             Some(Hidden::Any) => true,
-            Some(Hidden::Keys(keys)) => keys
-                .iter()
-                .any(|k| &self.text[k.range()] == key.as_bytes()),
+            Some(Hidden::Keys(keys)) => {
+                keys.iter().any(|k| &self.text[k.range()] == key.as_bytes())
+            }
         }
     }
 }

@@ -438,7 +438,11 @@ pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> (Config
         );
     }
     for id in later.heartbeats {
-        add_region(&mut clusters, &StanzaView::new(text, tree, &damage, id), diags);
+        add_region(
+            &mut clusters,
+            &StanzaView::new(text, tree, &damage, id),
+            diags,
+        );
     }
     warn_too_many_global_regions(text, tree, &clusters.list, diags);
 
