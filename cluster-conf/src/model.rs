@@ -696,8 +696,8 @@ fn add_node<'a>(
         }
         return;
     };
-    let node = lower_node(view, diags);
-    if node.is_none() {
+    let parts = node_parts(view, diags);
+    if !parts.complete {
         let cluster = clusters.list[ci].name.clone();
         clusters.unread.push(Some(cluster), name.as_ref());
     }
@@ -730,11 +730,29 @@ fn add_node<'a>(
         );
         return;
     }
-    let Some(node) = node else {
-        return;
-    };
-    node_warnings(view, &node, cluster, &mut clusters.seen[ci], diags);
-    cluster.nodes.push(node);
+    let name = BString::from(name.bytes.as_ref());
+    node_warnings(
+        view,
+        name.as_bstr(),
+        &parts,
+        cluster.name.as_bstr(),
+        &mut clusters.seen[ci],
+        diags,
+    );
+    if let (true, Some(number), Some(ip_address), Some(ip_port)) = (
+        parts.complete,
+        parts.number,
+        parts.ip_address,
+        parts.ip_port,
+    ) {
+        cluster.nodes.push(Node {
+            name,
+            number,
+            ip_address,
+            ip_port,
+            stanza: view.id,
+        });
+    }
 }
 
 /// Adds the heartbeat region a `heartbeat:` stanza describes to its cluster, unless it has
@@ -828,7 +846,7 @@ fn warn_too_many_global_regions(
 
 /// What a cluster's stanzas have used so far, for the duplicate checks: node names and
 /// region names as read (borrowed from the text unless a continuation had to be decoded), and
-/// which node (index in the cluster's nodes) first used a number or an address.
+/// which node stanza (its index) first used a number or an address.
 ///
 /// A set of tables per cluster, not one for all clusters: a cluster's stanzas come together,
 /// and one cluster's tables stay in the cache while they are filled, where a table for all
@@ -866,8 +884,8 @@ fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
     .with_hint("the C tools drop such stanzas when they rewrite the file")
 }
 
-/// The node a stanza describes; `None` after reporting why when it has errors.
-fn lower_node(view: &StanzaView<'_, NodeKey>, diags: &mut Sink) -> Option<Node> {
+/// The parts of the node a stanza describes, after reporting each that is missing or wrong.
+fn node_parts(view: &StanzaView<'_, NodeKey>, diags: &mut Sink) -> NodeParts {
     let before = diags.len();
     let name = match view.get(NodeKey::Name) {
         Some(v) if !v.bytes.is_empty() => Some(v),
@@ -924,16 +942,21 @@ fn lower_node(view: &StanzaView<'_, NodeKey>, diags: &mut Sink) -> Option<Node> 
             }
         },
     };
-    if diags.len() != before {
-        return None;
+    NodeParts {
+        complete: diags.len() == before && name.is_some(),
+        number,
+        ip_address,
+        ip_port,
     }
-    Some(Node {
-        name: BString::from(name?.bytes.as_ref()),
-        number: number?,
-        ip_address: ip_address?,
-        ip_port: ip_port?,
-        stanza: view.id,
-    })
+}
+
+/// What a node stanza says: each part `None` when it is missing or wrong (and reported).
+struct NodeParts {
+    /// Whether the stanza has no errors: every part is there.
+    complete: bool,
+    number: Option<u32>,
+    ip_address: Option<Ipv4Addr>,
+    ip_port: Option<u32>,
 }
 
 /// Why an address the reference refuses was refused, for the common cases.
@@ -953,66 +976,75 @@ pub(crate) fn ip_hint(value: &[u8]) -> String {
 }
 
 /// Problems the reference accepts in the file but the kernel refuses at registration (or
-/// mishandles), reported early.
+/// mishandles), reported early: of every part that could be read, even when another part of
+/// the stanza has errors.
 fn node_warnings(
     view: &StanzaView<'_, NodeKey>,
-    node: &Node,
-    cluster: &Cluster,
+    name: &BStr,
+    parts: &NodeParts,
+    cluster: &BStr,
     seen: &mut Seen<'_>,
     diags: &mut Sink,
 ) {
-    // The tables hold indices into `cluster.nodes`; `node` is about to be pushed there.
-    let index = cluster.nodes.len();
-    let name_of = |i: usize| cluster.nodes[i].name.as_bstr();
-    let cluster = cluster.name.as_bstr();
-    if node.number > MAX_KERNEL_NODE_NUMBER {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Number),
-            format!(
-                "node `{}` has number {}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail",
-                node.name, node.number
-            ),
-        ));
+    // The tables hold the stanza of the first user; its name is read again for the message
+    // (only a duplicate needs it).
+    let index = view.id.0;
+    let name_of = |stanza: usize| {
+        let other = StanzaView::<NodeKey>::new(view.text, view.tree, view.damage, StanzaId(stanza));
+        other
+            .get(NodeKey::Name)
+            .map(|v| BString::from(v.bytes.as_ref()))
+            .unwrap_or_default()
+    };
+    if let Some(number) = parts.number {
+        if number > MAX_KERNEL_NODE_NUMBER {
+            diags.push(Diagnostic::warning(
+                view.span_of(NodeKey::Number),
+                format!(
+                    "node `{name}` has number {number}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail"
+                ),
+            ));
+        }
+        if let Some(other) = first_user(&mut seen.numbers, number, index) {
+            diags.push(Diagnostic::warning(
+                view.span_of(NodeKey::Number),
+                format!(
+                    "node `{name}` has number {number}, already used by node `{}` in cluster `{cluster}`; registration will fail",
+                    name_of(other)
+                ),
+            ));
+        }
     }
-    if let Some(other) = first_user(&mut seen.numbers, node.number, index) {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Number),
-            format!(
-                "node `{}` has number {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                node.name, node.number, name_of(other)
-            ),
-        ));
-    }
-    if node.ip_address.is_unspecified() {
-        diags.push(
+    match parts.ip_address {
+        Some(ip) if ip.is_unspecified() => diags.push(
             Diagnostic::warning(
                 view.span_of(NodeKey::IpAddress),
-                format!(
-                    "node `{}` has address 0.0.0.0, which the kernel mishandles",
-                    node.name
-                ),
+                format!("node `{name}` has address 0.0.0.0, which the kernel mishandles"),
             )
             .with_hint("registering it can hang the kernel; use the node's real address"),
-        );
-    } else if let Some(other) = first_user(&mut seen.addresses, u32::from(node.ip_address), index) {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::IpAddress),
-            format!(
-                "node `{}` has address {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                node.name, node.ip_address, name_of(other)
-            ),
-        ));
+        ),
+        Some(ip) => {
+            if let Some(other) = first_user(&mut seen.addresses, u32::from(ip), index) {
+                diags.push(Diagnostic::warning(
+                    view.span_of(NodeKey::IpAddress),
+                    format!(
+                        "node `{name}` has address {ip}, already used by node `{}` in cluster `{cluster}`; registration will fail",
+                        name_of(other)
+                    ),
+                ));
+            }
+        }
+        None => {}
     }
-    if node.ip_port == 0 || node.ip_port >= 65535 {
+    if let Some(port) = parts.ip_port.filter(|&p| p == 0 || p >= 65535) {
         diags.push(Diagnostic::warning(
             view.span_of(NodeKey::IpPort),
             format!(
-                "node `{}` has port {}; the kernel accepts 1 to 65534, so registration will fail",
-                node.name, node.ip_port
+                "node `{name}` has port {port}; the kernel accepts 1 to 65534, so registration will fail"
             ),
         ));
     }
-    if let Err(refusal) = NameRefusal::check(NameKind::Node, &node.name) {
+    if let Err(refusal) = NameRefusal::check(NameKind::Node, name) {
         diags.push(unregistrable(view.span_of(NodeKey::Name), &refusal));
     }
 }

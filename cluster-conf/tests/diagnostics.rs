@@ -332,6 +332,12 @@ cases! {
         "{CLUSTER_A}node:\n\tname = n1\n\tcluster = a\n\tnumber 0\n\tip_address = 10.0.0.01\n\tip_port = 7777\n\n{}",
         node("n1", 1, "10.0.0.2")
     );
+    // A node whose address line is rejected is left out of the model, but what it says of
+    // its number and port is still checked against the other nodes and the kernel's limits.
+    syntax_error_in_a_node_hides_not_its_other_parts: format!(
+        "{CLUSTER_A}{}node:\n\tname = n2\n\tcluster = a\n\tnumber = 0\n\tip address = 10.0.0.2\n\tip_port = 65535\n\nnode:\n\tname = n3\n\tcluster = a\n\tnumber = 300\n\tip_address = 10.0.0.1\n\tip_port = x\n",
+        node("n1", 0, "10.0.0.1")
+    );
     // A key a stray blank line cut off is not missing; a key that is nowhere is.
     syntax_error_cut_off_key_is_not_missing_but_others_are: format!(
         "{CLUSTER_A}node:\n\tname = n1\n\tcluster = a\n\n\tnumber = 0\n\tip_address = 10.0.0.1\n"
