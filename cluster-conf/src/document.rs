@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use bstr::ByteSlice;
 
 use crate::diagnostic::{Counts, Diagnostic, LineIndex, Located, Severity, Sink};
-use crate::model::{lower, Config};
+use crate::model::{lower, Config, UnreadNodes};
 use crate::syntax::{self, LineKind, Span, SyntaxError, SyntaxTree};
 
 /// How many problems of the model a document keeps by default (all are counted): far more
@@ -38,6 +38,8 @@ pub struct Document {
     pub(crate) warning_digests: Vec<u64>,
     /// How many problems of the model it keeps (what an edit reads the result with).
     pub(crate) limit: usize,
+    /// Nodes the model leaves out because their stanzas have errors.
+    pub(crate) unread_nodes: UnreadNodes,
 }
 
 impl Default for Document {
@@ -60,7 +62,7 @@ impl Document {
     pub(crate) fn parse_with_limit(text: Vec<u8>, limit: usize) -> Document {
         let tree = syntax::parse(&text);
         let mut sink = Sink::new(limit);
-        let config = lower(&text, &tree, &mut sink);
+        let (config, unread_nodes) = lower(&text, &tree, &mut sink);
         let mut counts = sink.counts;
         counts.add(Severity::Error, tree.problems());
         counts.add(
@@ -79,6 +81,7 @@ impl Document {
             complete,
             warning_digests,
             limit,
+            unread_nodes,
         }
     }
 
@@ -99,6 +102,13 @@ impl Document {
     /// stanzas with errors are missing from it.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Whether cluster `cluster` may have a node `node` that [`Document::config`] leaves out
+    /// because its stanza has errors (or cannot be told from another stanza): a relation
+    /// that needs the node is then not known to be broken.
+    pub fn may_define_node(&self, cluster: &[u8], node: &[u8]) -> bool {
+        self.unread_nodes.may_define(cluster, node)
     }
 
     /// How many problems of each severity the file has.

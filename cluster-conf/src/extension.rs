@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use bstr::{BString, ByteSlice};
 use rustc_hash::FxHashMap;
 
+use crate::damage::Damage;
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::model::{
     Cluster, Filesystem, FilesystemMember, Lines, StanzaId, FILESYSTEM_KEYS, FILESYSTEM_NODE_KEYS,
@@ -26,12 +27,24 @@ pub const MAX_LABEL_LEN: usize = 64;
 struct Attrs<'a> {
     text: &'a [u8],
     tree: &'a SyntaxTree,
+    damage: &'a Damage<'a>,
     id: StanzaId,
 }
 
 impl Attrs<'_> {
     fn header(&self) -> Span {
         self.tree.header_line(self.text, self.id.0)
+    }
+
+    /// Reports that the stanza lacks `key`, unless a rejected line may have been it (that
+    /// line's error says what is wrong).
+    fn missing(&self, stanza: &str, key: &str, diags: &mut Sink) {
+        if !self.damage.may_hide(self.id, key) {
+            diags.push(Diagnostic::extension(
+                self.header(),
+                format!("{stanza} stanza has no `{key}`"),
+            ));
+        }
     }
 
     fn get(&self, key: &str) -> Option<(Vec<u8>, Span)> {
@@ -101,23 +114,36 @@ fn small_number(
 }
 
 /// Lowers the `filesystem:` stanzas, then the `filesystem_node:` stanzas that make their
-/// member lists.
+/// member lists. `lost_cluster`: whether a cluster stanza's name may be on a rejected line
+/// (then a filesystem of an unknown cluster may be of that one).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn lower_filesystems(
     text: &[u8],
     tree: &SyntaxTree,
+    damage: &Damage<'_>,
     clusters: &[Cluster],
-    fs_stanzas: &[StanzaId],
-    member_stanzas: &[StanzaId],
+    lost_cluster: bool,
+    (fs_stanzas, member_stanzas): (&[StanzaId], &[StanzaId]),
     lines: &Lines<'_>,
     diags: &mut Sink,
 ) -> Vec<Filesystem> {
     let mut filesystems = Filesystems::default();
     for &id in fs_stanzas {
-        let attrs = Attrs { text, tree, id };
-        filesystems.add(&attrs, clusters, lines, diags);
+        let attrs = Attrs {
+            text,
+            tree,
+            damage,
+            id,
+        };
+        filesystems.add(&attrs, (clusters, lost_cluster), lines, diags);
     }
     for &id in member_stanzas {
-        let attrs = Attrs { text, tree, id };
+        let attrs = Attrs {
+            text,
+            tree,
+            damage,
+            id,
+        };
         filesystems.add_member(&attrs, lines, diags);
     }
     filesystems.list
@@ -140,7 +166,7 @@ impl Filesystems {
     fn add(
         &mut self,
         attrs: &Attrs<'_>,
-        clusters: &[Cluster],
+        clusters: (&[Cluster], bool),
         lines: &Lines<'_>,
         diags: &mut Sink,
     ) {
@@ -170,6 +196,8 @@ impl Filesystems {
             return;
         }
         let (Some(uuid), Some(cluster)) = (uuid, cluster) else {
+            // A part was on a rejected line: the members are not reported again.
+            self.rejected.extend(uuid);
             return;
         };
         self.by_uuid.insert(uuid, self.list.len());
@@ -231,10 +259,7 @@ impl Filesystems {
     /// stanza defines is reported unless its stanza was rejected.
     fn member_filesystem(&self, attrs: &Attrs<'_>, diags: &mut Sink) -> Option<usize> {
         let Some((v, span)) = attrs.get("filesystem") else {
-            diags.push(Diagnostic::extension(
-                attrs.header(),
-                "filesystem_node stanza has no `filesystem`",
-            ));
+            attrs.missing("filesystem_node", "filesystem", diags);
             return None;
         };
         let uuid = uuid_value(&v, span, diags)?;
@@ -253,29 +278,27 @@ fn filesystem_uuid(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<FsUuid> {
     match attrs.get("uuid") {
         Some((v, span)) => uuid_value(&v, span, diags),
         None => {
-            diags.push(Diagnostic::extension(
-                attrs.header(),
-                "filesystem stanza has no `uuid`",
-            ));
+            attrs.missing("filesystem", "uuid", diags);
             None
         }
     }
 }
 
-/// The cluster a filesystem stanza names; one that no cluster stanza defines is reported.
+/// The cluster a filesystem stanza names; one that no cluster stanza defines is reported
+/// (unless a cluster's name is on a rejected line: then it is `None`, as not known).
 fn filesystem_cluster(
     attrs: &Attrs<'_>,
-    clusters: &[Cluster],
+    (clusters, lost_cluster): (&[Cluster], bool),
     diags: &mut Sink,
 ) -> Option<BString> {
     let Some((v, span)) = attrs.get("cluster") else {
-        diags.push(Diagnostic::extension(
-            attrs.header(),
-            "filesystem stanza has no `cluster`",
-        ));
+        attrs.missing("filesystem", "cluster", diags);
         return None;
     };
     if !clusters.iter().any(|c| c.name == v) {
+        if lost_cluster {
+            return None;
+        }
         diags.push(
             Diagnostic::extension(
                 span,
@@ -313,10 +336,7 @@ fn member_node(attrs: &Attrs<'_>, diags: &mut Sink) -> Option<BString> {
             None
         }
         None => {
-            diags.push(Diagnostic::extension(
-                attrs.header(),
-                "filesystem_node stanza has no `node`",
-            ));
+            attrs.missing("filesystem_node", "node", diags);
             None
         }
     }

@@ -25,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+mod damage;
 mod diagnostic;
 mod document;
 mod edit;

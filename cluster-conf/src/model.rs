@@ -10,6 +10,7 @@ use std::net::Ipv4Addr;
 use bstr::{BStr, BString, ByteSlice};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::damage::Damage;
 use crate::diagnostic::{Diagnostic, Sink};
 use crate::names::{NameKind, NameRefusal};
 use crate::syntax::{read_value, Span, SyntaxTree};
@@ -224,6 +225,7 @@ struct StanzaView<'a, K> {
     last: [Option<usize>; MAX_KNOWN_KEYS],
     /// Whether some attribute has a key that is not known.
     has_unknown: bool,
+    damage: &'a Damage<'a>,
     keys: PhantomData<K>,
 }
 
@@ -234,7 +236,12 @@ struct Value<'a> {
 }
 
 impl<'a, K: StanzaKey> StanzaView<'a, K> {
-    fn new(text: &'a [u8], tree: &'a SyntaxTree, id: StanzaId) -> StanzaView<'a, K> {
+    fn new(
+        text: &'a [u8],
+        tree: &'a SyntaxTree,
+        damage: &'a Damage<'a>,
+        id: StanzaId,
+    ) -> StanzaView<'a, K> {
         let mut last = [None; MAX_KNOWN_KEYS];
         let mut has_unknown = false;
         for a in tree.attributes_of(id.0) {
@@ -249,12 +256,18 @@ impl<'a, K: StanzaKey> StanzaView<'a, K> {
             id,
             last,
             has_unknown,
+            damage,
             keys: PhantomData,
         }
     }
 
     fn header_span(&self) -> Span {
         self.tree.header_line(self.text, self.id.0)
+    }
+
+    /// Whether `key` is missing and a rejected line may have been it (see [`Damage`]).
+    fn lost(&self, key: K) -> bool {
+        self.last[key.index()].is_none() && self.damage.may_hide(self.id, K::NAMES[key.index()])
     }
 
     /// The value of a key (the last occurrence wins), decoded and trimmed.
@@ -357,11 +370,26 @@ fn number_problem(key: &str, value: &Value<'_>, e: NumberError, limit: &str) -> 
     }
 }
 
-fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> Diagnostic {
-    Diagnostic::error(
+/// Reports that a stanza lacks `key`, unless a rejected line may have been it (that line's
+/// error says what is wrong).
+fn missing<K: StanzaKey>(
+    view: &StanzaView<'_, K>,
+    stanza: &str,
+    key: K,
+    hint: Option<&str>,
+    diags: &mut Sink,
+) {
+    if view.lost(key) {
+        return;
+    }
+    let mut d = Diagnostic::error(
         view.header_span(),
-        format!("{stanza} stanza has no `{key}`"),
-    )
+        format!("{stanza} stanza has no `{}`", K::NAMES[key.index()]),
+    );
+    if let Some(hint) = hint {
+        d = d.with_hint(hint);
+    }
+    diags.push(d);
 }
 
 /// Lowers a syntax tree to the model, appending every problem to `diags`. Stanzas with
@@ -370,8 +398,9 @@ fn missing<K: StanzaKey>(view: &StanzaView<'_, K>, stanza: &str, key: &str) -> D
 ///
 /// Clusters are lowered as they come; the other stanzas name the cluster they belong to, so
 /// they wait until every cluster is known.
-pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config {
+pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> (Config, UnreadNodes) {
     let lines = Lines::new(text);
+    let damage = Damage::of(text, tree);
     let mut clusters = Clusters::default();
     let mut later = LaterStanzas::default();
     for i in 0..tree.stanza_count() {
@@ -379,43 +408,80 @@ pub(crate) fn lower(text: &[u8], tree: &SyntaxTree, diags: &mut Sink) -> Config 
         let name_span = tree.stanza_name(text, i);
         match &text[name_span.range()] {
             b"cluster" => {
-                let view = StanzaView::<ClusterKey>::new(text, tree, id);
+                let view = StanzaView::<ClusterKey>::new(text, tree, &damage, id);
                 if let Some((cluster, name)) = lower_cluster(&view, diags) {
                     clusters.add(cluster, &name, tree, &lines, diags);
+                } else if view.lost(ClusterKey::Name) {
+                    clusters.lost = true;
                 }
             }
             b"node" => later.nodes.push(id),
             b"heartbeat" => later.heartbeats.push(id),
             b"filesystem" => later.filesystems.push(id),
             b"filesystem_node" => later.filesystem_nodes.push(id),
+            // A nameless stanza (`[node]`) may be any stanza: what it says of a node is
+            // not known for sure.
+            b"" => {
+                let view = StanzaView::<NodeKey>::new(text, tree, &damage, id);
+                let name = view.get(NodeKey::Name);
+                clusters.unread.push(None, name.as_ref());
+            }
             name => warn_misspelt_stanza(name, name_span, diags),
         }
     }
     for id in later.nodes {
         add_node(
             &mut clusters,
-            &StanzaView::new(text, tree, id),
+            &StanzaView::new(text, tree, &damage, id),
             &lines,
             diags,
         );
     }
     for id in later.heartbeats {
-        add_region(&mut clusters, &StanzaView::new(text, tree, id), diags);
+        add_region(
+            &mut clusters,
+            &StanzaView::new(text, tree, &damage, id),
+            diags,
+        );
     }
     warn_too_many_global_regions(text, tree, &clusters.list, diags);
 
     let filesystems = crate::extension::lower_filesystems(
         text,
         tree,
+        &damage,
         &clusters.list,
-        &later.filesystems,
-        &later.filesystem_nodes,
+        clusters.lost,
+        (&later.filesystems, &later.filesystem_nodes),
         &lines,
         diags,
     );
-    Config {
+    let config = Config {
         clusters: clusters.list,
         filesystems,
+    };
+    (config, clusters.unread)
+}
+
+/// Nodes a file may define that its model leaves out because their stanzas have errors, so
+/// that a relation does not report them missing: by cluster and name, `None` for one that
+/// cannot be read (which may be any).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UnreadNodes(Vec<(Option<BString>, Option<BString>)>);
+
+impl UnreadNodes {
+    fn push(&mut self, cluster: Option<BString>, name: Option<&Value<'_>>) {
+        let name = name
+            .filter(|v| !v.bytes.is_empty())
+            .map(|v| BString::from(v.bytes.as_ref()));
+        self.0.push((cluster, name));
+    }
+
+    /// Whether cluster `cluster` may have a node `node` the model left out.
+    pub(crate) fn may_define(&self, cluster: &[u8], node: &[u8]) -> bool {
+        self.0.iter().any(|(c, n)| {
+            c.as_ref().is_none_or(|c| c == cluster) && n.as_ref().is_none_or(|n| n == node)
+        })
     }
 }
 
@@ -463,7 +529,7 @@ fn lower_cluster<'a>(
         } else {
             "add `name = <cluster name>`"
         };
-        diags.push(missing(view, "cluster", "name").with_hint(hint));
+        missing(view, "cluster", ClusterKey::Name, Some(hint), diags);
         return None;
     };
     let cluster = Cluster {
@@ -498,9 +564,12 @@ fn heartbeat_mode_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> Hea
 fn node_count_of(view: &StanzaView<'_, ClusterKey>, diags: &mut Sink) -> u32 {
     match view.get(ClusterKey::NodeCount) {
         None => {
-            diags.push(
-                missing(view, "cluster", "node_count")
-                    .with_hint("add `node_count = <number of nodes>`"),
+            missing(
+                view,
+                "cluster",
+                ClusterKey::NodeCount,
+                Some("add `node_count = <number of nodes>`"),
+                diags,
             );
             0
         }
@@ -525,6 +594,11 @@ struct Clusters<'a> {
     /// The cluster found last: stanzas come grouped by cluster, so it is tried before the
     /// table.
     last_found: Option<usize>,
+    /// Whether a cluster stanza's name may be on a rejected line: then a stanza naming a
+    /// cluster that is not defined may name that one.
+    lost: bool,
+    /// Nodes left out of the model because their stanza has errors.
+    unread: UnreadNodes,
 }
 
 impl<'a> Clusters<'a> {
@@ -582,6 +656,9 @@ impl<'a> Clusters<'a> {
         diags: &mut Sink,
     ) -> Option<usize> {
         let Some(cluster) = view.get(cluster_key) else {
+            if view.lost(cluster_key) {
+                return None;
+            }
             diags.push(
                 Diagnostic::warning(
                     view.header_span(),
@@ -592,7 +669,7 @@ impl<'a> Clusters<'a> {
             return None;
         };
         let found = self.find(&cluster.bytes);
-        if found.is_none() {
+        if found.is_none() && !self.lost {
             diags.push(orphan(&cluster, stanza));
         }
         found
@@ -601,6 +678,10 @@ impl<'a> Clusters<'a> {
 
 /// Adds the node a `node:` stanza describes to its cluster, unless it has errors or the
 /// cluster already has a node of its name; warns about what registration will refuse.
+///
+/// A node with errors is still a definition of its name, so that a second stanza of that
+/// name is reported; and it is recorded as unread, so that nothing is reported for its
+/// absence from the model.
 fn add_node<'a>(
     clusters: &mut Clusters<'a>,
     view: &StanzaView<'a, NodeKey>,
@@ -608,13 +689,23 @@ fn add_node<'a>(
     diags: &mut Sink,
 ) {
     view.check_unknown_keys("node", diags);
+    let name = view.get(NodeKey::Name).filter(|v| !v.bytes.is_empty());
     let Some(ci) = clusters.owner_of(view, NodeKey::Cluster, "node", diags) else {
+        if view.lost(NodeKey::Cluster) {
+            clusters.unread.push(None, name.as_ref());
+        }
         return;
     };
-    let Some((node, name)) = lower_node(view, diags) else {
+    let parts = node_parts(view, diags);
+    if !parts.complete {
+        let cluster = clusters.list[ci].name.clone();
+        clusters.unread.push(Some(cluster), name.as_ref());
+    }
+    let Some(name) = name else {
         return;
     };
-    let first = match clusters.seen[ci].names.entry(name.bytes) {
+    // Cloning borrowed bytes copies a pointer; only a value with continuations is owned.
+    let first = match clusters.seen[ci].names.entry(name.bytes.clone()) {
         Entry::Occupied(first) => *first.get(),
         Entry::Vacant(slot) => {
             slot.insert(view.id);
@@ -628,7 +719,8 @@ fn add_node<'a>(
                 name.span,
                 format!(
                     "node `{}` is defined twice in cluster `{}`",
-                    node.name, cluster.name
+                    name.bytes.as_bstr(),
+                    cluster.name
                 ),
             )
             .with_hint(format!(
@@ -638,8 +730,29 @@ fn add_node<'a>(
         );
         return;
     }
-    node_warnings(view, &node, cluster, &mut clusters.seen[ci], diags);
-    cluster.nodes.push(node);
+    let name = BString::from(name.bytes.as_ref());
+    node_warnings(
+        view,
+        name.as_bstr(),
+        &parts,
+        cluster.name.as_bstr(),
+        &mut clusters.seen[ci],
+        diags,
+    );
+    if let (true, Some(number), Some(ip_address), Some(ip_port)) = (
+        parts.complete,
+        parts.number,
+        parts.ip_address,
+        parts.ip_port,
+    ) {
+        cluster.nodes.push(Node {
+            name,
+            number,
+            ip_address,
+            ip_port,
+            stanza: view.id,
+        });
+    }
 }
 
 /// Adds the heartbeat region a `heartbeat:` stanza describes to its cluster, unless it has
@@ -660,7 +773,7 @@ fn add_region<'a>(
             return;
         }
         None => {
-            diags.push(missing(view, "heartbeat", "region"));
+            missing(view, "heartbeat", HeartbeatKey::Region, None, diags);
             return;
         }
     };
@@ -733,7 +846,7 @@ fn warn_too_many_global_regions(
 
 /// What a cluster's stanzas have used so far, for the duplicate checks: node names and
 /// region names as read (borrowed from the text unless a continuation had to be decoded), and
-/// which node (index in the cluster's nodes) first used a number or an address.
+/// which node stanza (its index) first used a number or an address.
 ///
 /// A set of tables per cluster, not one for all clusters: a cluster's stanzas come together,
 /// and one cluster's tables stay in the cache while they are filled, where a table for all
@@ -771,9 +884,8 @@ fn orphan(cluster: &Value<'_>, what: &str) -> Diagnostic {
     .with_hint("the C tools drop such stanzas when they rewrite the file")
 }
 
-/// The node a stanza describes, with its name as read (for the duplicate check); `None`
-/// after reporting why when it has errors.
-fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(Node, Value<'a>)> {
+/// The parts of the node a stanza describes, after reporting each that is missing or wrong.
+fn node_parts(view: &StanzaView<'_, NodeKey>, diags: &mut Sink) -> NodeParts {
     let before = diags.len();
     let name = match view.get(NodeKey::Name) {
         Some(v) if !v.bytes.is_empty() => Some(v),
@@ -782,13 +894,13 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
             None
         }
         None => {
-            diags.push(missing(view, "node", "name"));
+            missing(view, "node", NodeKey::Name, None, diags);
             None
         }
     };
     let number = match view.get(NodeKey::Number) {
         None => {
-            diags.push(missing(view, "node", "number"));
+            missing(view, "node", NodeKey::Number, None, diags);
             None
         }
         Some(v) => match parse_c_ulong(&v.bytes, MAX_FILE_NODE_NUMBER) {
@@ -801,7 +913,7 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
     };
     let ip_address = match view.get(NodeKey::IpAddress) {
         None => {
-            diags.push(missing(view, "node", "ip_address"));
+            missing(view, "node", NodeKey::IpAddress, None, diags);
             None
         }
         Some(v) => match parse_inet_pton(&v.bytes) {
@@ -819,7 +931,7 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
     };
     let ip_port = match view.get(NodeKey::IpPort) {
         None => {
-            diags.push(missing(view, "node", "ip_port"));
+            missing(view, "node", NodeKey::IpPort, None, diags);
             None
         }
         Some(v) => match parse_c_ulong(&v.bytes, u64::from(u32::MAX)) {
@@ -830,18 +942,21 @@ fn lower_node<'a>(view: &StanzaView<'a, NodeKey>, diags: &mut Sink) -> Option<(N
             }
         },
     };
-    if diags.len() != before {
-        return None;
+    NodeParts {
+        complete: diags.len() == before && name.is_some(),
+        number,
+        ip_address,
+        ip_port,
     }
-    let name = name?;
-    let node = Node {
-        name: BString::from(name.bytes.as_ref()),
-        number: number?,
-        ip_address: ip_address?,
-        ip_port: ip_port?,
-        stanza: view.id,
-    };
-    Some((node, name))
+}
+
+/// What a node stanza says: each part `None` when it is missing or wrong (and reported).
+struct NodeParts {
+    /// Whether the stanza has no errors: every part is there.
+    complete: bool,
+    number: Option<u32>,
+    ip_address: Option<Ipv4Addr>,
+    ip_port: Option<u32>,
 }
 
 /// Why an address the reference refuses was refused, for the common cases.
@@ -861,66 +976,75 @@ pub(crate) fn ip_hint(value: &[u8]) -> String {
 }
 
 /// Problems the reference accepts in the file but the kernel refuses at registration (or
-/// mishandles), reported early.
+/// mishandles), reported early: of every part that could be read, even when another part of
+/// the stanza has errors.
 fn node_warnings(
     view: &StanzaView<'_, NodeKey>,
-    node: &Node,
-    cluster: &Cluster,
+    name: &BStr,
+    parts: &NodeParts,
+    cluster: &BStr,
     seen: &mut Seen<'_>,
     diags: &mut Sink,
 ) {
-    // The tables hold indices into `cluster.nodes`; `node` is about to be pushed there.
-    let index = cluster.nodes.len();
-    let name_of = |i: usize| cluster.nodes[i].name.as_bstr();
-    let cluster = cluster.name.as_bstr();
-    if node.number > MAX_KERNEL_NODE_NUMBER {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Number),
-            format!(
-                "node `{}` has number {}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail",
-                node.name, node.number
-            ),
-        ));
+    // The tables hold the stanza of the first user; its name is read again for the message
+    // (only a duplicate needs it).
+    let index = view.id.0;
+    let name_of = |stanza: usize| {
+        let other = StanzaView::<NodeKey>::new(view.text, view.tree, view.damage, StanzaId(stanza));
+        other
+            .get(NodeKey::Name)
+            .map(|v| BString::from(v.bytes.as_ref()))
+            .unwrap_or_default()
+    };
+    if let Some(number) = parts.number {
+        if number > MAX_KERNEL_NODE_NUMBER {
+            diags.push(Diagnostic::warning(
+                view.span_of(NodeKey::Number),
+                format!(
+                    "node `{name}` has number {number}; the kernel accepts 0 to {MAX_KERNEL_NODE_NUMBER}, so registration will fail"
+                ),
+            ));
+        }
+        if let Some(other) = first_user(&mut seen.numbers, number, index) {
+            diags.push(Diagnostic::warning(
+                view.span_of(NodeKey::Number),
+                format!(
+                    "node `{name}` has number {number}, already used by node `{}` in cluster `{cluster}`; registration will fail",
+                    name_of(other)
+                ),
+            ));
+        }
     }
-    if let Some(other) = first_user(&mut seen.numbers, node.number, index) {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::Number),
-            format!(
-                "node `{}` has number {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                node.name, node.number, name_of(other)
-            ),
-        ));
-    }
-    if node.ip_address.is_unspecified() {
-        diags.push(
+    match parts.ip_address {
+        Some(ip) if ip.is_unspecified() => diags.push(
             Diagnostic::warning(
                 view.span_of(NodeKey::IpAddress),
-                format!(
-                    "node `{}` has address 0.0.0.0, which the kernel mishandles",
-                    node.name
-                ),
+                format!("node `{name}` has address 0.0.0.0, which the kernel mishandles"),
             )
             .with_hint("registering it can hang the kernel; use the node's real address"),
-        );
-    } else if let Some(other) = first_user(&mut seen.addresses, u32::from(node.ip_address), index) {
-        diags.push(Diagnostic::warning(
-            view.span_of(NodeKey::IpAddress),
-            format!(
-                "node `{}` has address {}, already used by node `{}` in cluster `{cluster}`; registration will fail",
-                node.name, node.ip_address, name_of(other)
-            ),
-        ));
+        ),
+        Some(ip) => {
+            if let Some(other) = first_user(&mut seen.addresses, u32::from(ip), index) {
+                diags.push(Diagnostic::warning(
+                    view.span_of(NodeKey::IpAddress),
+                    format!(
+                        "node `{name}` has address {ip}, already used by node `{}` in cluster `{cluster}`; registration will fail",
+                        name_of(other)
+                    ),
+                ));
+            }
+        }
+        None => {}
     }
-    if node.ip_port == 0 || node.ip_port >= 65535 {
+    if let Some(port) = parts.ip_port.filter(|&p| p == 0 || p >= 65535) {
         diags.push(Diagnostic::warning(
             view.span_of(NodeKey::IpPort),
             format!(
-                "node `{}` has port {}; the kernel accepts 1 to 65534, so registration will fail",
-                node.name, node.ip_port
+                "node `{name}` has port {port}; the kernel accepts 1 to 65534, so registration will fail"
             ),
         ));
     }
-    if let Err(refusal) = NameRefusal::check(NameKind::Node, &node.name) {
+    if let Err(refusal) = NameRefusal::check(NameKind::Node, name) {
         diags.push(unregistrable(view.span_of(NodeKey::Name), &refusal));
     }
 }

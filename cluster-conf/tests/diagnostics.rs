@@ -304,6 +304,102 @@ cases! {
     ));
 }
 
+// ----- the model beside syntax errors: what can still be known is reported -----------------
+
+/// A node stanza of cluster `a`.
+fn node(name: &str, number: u32, ip: &str) -> String {
+    format!("node:\n\tname = {name}\n\tcluster = a\n\tnumber = {number}\n\tip_address = {ip}\n\tip_port = 7777\n\n")
+}
+
+cases! {
+    with_syntax_error_duplicate_node_name: format!(
+        "{CLUSTER_A}{}{}  # stray\n",
+        node("n1", 0, "10.0.0.1"),
+        node("n1", 1, "10.0.0.2")
+    );
+    with_syntax_error_duplicate_node_number: format!(
+        "cluster :\n\tname = a\n\tnode_count = 2\n\n{}{}",
+        node("n1", 0, "10.0.0.1"),
+        node("n2", 0, "10.0.0.2")
+    );
+    with_syntax_error_bad_ip: format!("[a]\n\n{CLUSTER_A}{}", node("n1", 0, "10.0.0.01"));
+    with_syntax_error_node_of_unknown_cluster: format!(
+        "{CLUSTER_A}node:\n\tname = n1\n\tcluster = b\n\tnumber = 0\n\tip_address = 10.0.0.1\n\tip_port = 7777\n\tip port = 7777\n"
+    );
+    // The rejected `number` line is reported, not also a missing `number`; the bad address
+    // beside it and the later stanza of the same name are reported too.
+    syntax_error_inside_a_stanza_with_a_semantic_problem: format!(
+        "{CLUSTER_A}node:\n\tname = n1\n\tcluster = a\n\tnumber 0\n\tip_address = 10.0.0.01\n\tip_port = 7777\n\n{}",
+        node("n1", 1, "10.0.0.2")
+    );
+    // A node whose address line is rejected is left out of the model, but what it says of
+    // its number and port is still checked against the other nodes and the kernel's limits.
+    syntax_error_in_a_node_hides_not_its_other_parts: format!(
+        "{CLUSTER_A}{}node:\n\tname = n2\n\tcluster = a\n\tnumber = 0\n\tip address = 10.0.0.2\n\tip_port = 65535\n\nnode:\n\tname = n3\n\tcluster = a\n\tnumber = 300\n\tip_address = 10.0.0.1\n\tip_port = x\n",
+        node("n1", 0, "10.0.0.1")
+    );
+    // A key a stray blank line cut off is not missing; a key that is nowhere is.
+    syntax_error_cut_off_key_is_not_missing_but_others_are: format!(
+        "{CLUSTER_A}node:\n\tname = n1\n\tcluster = a\n\n\tnumber = 0\n\tip_address = 10.0.0.1\n"
+    );
+    // With the cluster's name on a rejected line, its nodes are not said to belong to a
+    // cluster that is not defined, nor its filesystems.
+    syntax_error_in_cluster_name_hides_no_orphans: format!(
+        "cluster:\n\tname: a\n\tnode_count = 1\n\n{}filesystem:\n\tuuid = {UUID}\n\tcluster = a\n\nfilesystem_node:\n\tfilesystem = {UUID}\n\tnode = n1\n",
+        node("n1", 0, "10.0.0.1")
+    );
+    syntax_error_in_filesystem_stanzas_hides_only_what_it_may_be: format!(
+        "{CLUSTER_A}filesystem:\n\tuuid = {UUID}\n\tcluster a\n\nfilesystem_node:\n\tfilesystem = {UUID}\n\tnode = n1\n\nfilesystem_node:\n\tnode = n2\n\t=x\n"
+    );
+}
+
+/// Every diagnostic of `text` as (offset, severity, message).
+fn all_problems(text: &[u8]) -> Vec<(u32, Severity, String)> {
+    Document::parse_keeping_all(text)
+        .diagnostics()
+        .into_iter()
+        .map(|d| (d.span.start, d.severity, d.message))
+        .collect()
+}
+
+#[test]
+fn a_stray_syntax_error_at_the_end_hides_no_other_problem() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut checked = 0;
+    for dir in ["invalid", "valid"] {
+        for entry in std::fs::read_dir(fixtures.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read(&path).unwrap();
+            if text.contains(&0) {
+                // The C tools read nothing after a NUL byte: an appended line is no error.
+                continue;
+            }
+            let before = all_problems(&text);
+            // Lines that take no key from any stanza: an indented comment, a `;` comment, a
+            // header in another syntax after a blank line.
+            for stray in ["  # stray\n", "; stray\n", "\n[stray]\n\tx = 1\n"] {
+                let mut broken = text.clone();
+                if !broken.is_empty() && !broken.ends_with(b"\n") {
+                    broken.push(b'\n');
+                }
+                broken.extend_from_slice(stray.as_bytes());
+                let after = all_problems(&broken);
+                let doc = Document::parse(broken.as_slice());
+                assert!(doc.has_classic_errors(), "{}: {stray:?}", path.display());
+                for problem in &before {
+                    assert!(
+                        after.contains(problem),
+                        "{} with {stray:?} appended no longer reports {problem:?}; it reports {after:?}",
+                        path.display()
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} fixtures");
+}
+
 // ----- not snapshots: facts about the diagnostics as a whole ----------------------------------
 
 #[test]
@@ -362,7 +458,7 @@ fn nameless_cluster_is_said_to_crash_the_c_tools_only_when_they_would_parse_the_
     };
     assert!(hint("cluster:\n\tnode_count = 0\n").contains("crash"));
     // A syntax error anywhere makes the C tools refuse the file before they look for names.
-    assert!(!hint("cluster:\n\tname: a\n\tnode_count = 0\n").contains("crash"));
+    assert!(!hint("cluster:\n  # x\n\tnode_count = 0\n").contains("crash"));
     assert!(!hint("cluster:\n\tnode_count = 0\n\n[x]\n").contains("crash"));
 }
 

@@ -20,7 +20,7 @@ use std::net::Ipv4Addr;
 use bstr::{BString, ByteSlice};
 use cluster_conf::{node_is_local, Config, Filesystem, FsUuid, StanzaId};
 
-pub use slots::{Placement, SlotError, SlotMap};
+pub use slots::{Placement, Problem, SlotError, SlotMap};
 
 /// The slot allocation of one filesystem.
 #[derive(Debug, Clone, PartialEq, Eq)]

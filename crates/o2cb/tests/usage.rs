@@ -220,6 +220,37 @@ fn check_reports_every_problem_of_a_broken_file() {
     ));
 }
 
+/// A node stanza of cluster `a`.
+fn node_of_a(name: &str, number: u32, ip: &str) -> String {
+    format!("node:\n\tname = {name}\n\tcluster = a\n\tnumber = {number}\n\tip_address = {ip}\n\tip_port = 7777\n\n")
+}
+
+#[test]
+fn check_reports_the_per_filesystem_relations_beside_syntax_errors() {
+    const UUID: &str = "7A5B5E0D1A2B4C3D9E8F0011223344AA";
+    let member = |node: &str, slot: &str| {
+        format!("filesystem_node:\n\tfilesystem = {UUID}\n\tnode = {node}\n{slot}\n")
+    };
+    // An indented comment (a syntax error), then: two members pinned to one slot, more
+    // members than slots, a member that is no node of the cluster (`n4`) and one whose
+    // node stanza has an error (`n3`: its bad address is reported, its membership is not).
+    let text = format!(
+        "cluster:\n\tname = a\n\tnode_count = 3\n  # nodes below\n\n{}{}{}filesystem:\n\tuuid = {UUID}\n\tcluster = a\n\tslots = 2\n\n{}{}{}{}",
+        node_of_a("n1", 1, "10.0.0.1"),
+        node_of_a("n2", 2, "10.0.0.2"),
+        node_of_a("n3", 3, "10.0.0.03"),
+        member("n1", "\tslot = 0\n"),
+        member("n2", "\tslot = 0\n"),
+        member("n3", ""),
+        member("n4", ""),
+    );
+    let dir = scratch(Some(text.as_bytes()));
+    insta::assert_snapshot!(transcript(
+        dir.path(),
+        &["--config-file=cluster.conf check"]
+    ));
+}
+
 #[test]
 fn check_clean_warning_only_and_missing_files() {
     let dir = scratch(None);

@@ -15,6 +15,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use cluster_conf::{Diagnostic, Document};
+use fs_policy::Problem;
 use getopt::{Function, HasArg, OptionSpec, OptionTable};
 use o2cb_sys::conffile::read_optional;
 
@@ -94,17 +95,24 @@ fn read_checked(path: &Path, shown: &str) -> Result<Vec<u8>, Failure> {
 
 /// The per-filesystem stanzas' relations: capacity, pinned slot conflicts, members that
 /// are not nodes of the cluster (a few per filesystem), in file order.
+///
+/// They are found in a file with errors too, among the stanzas that were read: the model
+/// leaves out stanzas with errors, which can only hide a relation's problem, except a
+/// member whose node's stanza was left out — that one is not reported.
 fn relations(doc: &Document) -> Vec<Diagnostic> {
     let mut relations: Vec<Diagnostic> = Vec::new();
-    if !doc.has_classic_or_extension_errors() {
-        for allocation in fs_policy::allocate(doc.config()) {
-            if let Some(Err(problems)) = allocation.result {
-                for p in problems {
-                    relations.push(Diagnostic::extension(
-                        doc.stanza_span(allocation.stanza),
-                        p.to_string(),
-                    ));
+    for allocation in fs_policy::allocate(doc.config()) {
+        if let Some(Err(problems)) = allocation.result {
+            for p in problems {
+                if let Problem::NotInCluster { node, cluster } = &p.problem {
+                    if doc.may_define_node(cluster, node) {
+                        continue;
+                    }
                 }
+                relations.push(Diagnostic::extension(
+                    doc.stanza_span(allocation.stanza),
+                    p.to_string(),
+                ));
             }
         }
     }
