@@ -733,8 +733,11 @@ impl Init<'_, '_> {
         }
     }
 
+    /// With a control daemon: start it unless it runs. Without one (pcmk since kernel
+    /// 3.14), there is nothing to start: the checks say whether the stack is ready.
     fn online_user(&mut self, cluster: &str) -> Flow {
-        if self.check_online(cluster) == 2 {
+        let daemon = self.control_daemon();
+        if daemon.is_some() && self.check_online(cluster) == 2 {
             self.line(&format!("Cluster {cluster} already online"));
             return Ok(());
         }
@@ -743,7 +746,7 @@ impl Init<'_, '_> {
             s => s,
         };
         self.if_fail(step)?;
-        if let Some(daemon) = self.control_daemon() {
+        if let Some(daemon) = daemon {
             let name = daemon
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
