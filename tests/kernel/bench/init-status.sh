@@ -17,15 +17,8 @@ BASELINE=${BENCH_BASELINE:-0}
 RS_INIT=$(rsbin o2cb.init)
 C_INIT=/etc/init.d/o2cb
 
-cat > /etc/default/o2cb <<'CONF'
-O2CB_ENABLED=true
-O2CB_STACK=o2cb
-O2CB_BOOTCLUSTER=ocfs2
-O2CB_HEARTBEAT_THRESHOLD=31
-O2CB_IDLE_TIMEOUT_MS=30000
-O2CB_KEEPALIVE_DELAY_MS=2000
-O2CB_RECONNECT_DELAY_MS=2000
-CONF
+# The guest's /etc/default/o2cb (tests/kernel/setup.sh) names the boot cluster `ocfs2`.
+grep -q '^O2CB_BOOTCLUSTER=ocfs2$' /etc/default/o2cb || fail "the guest's settings changed"
 write_cluster_conf /etc/ocfs2/cluster.conf ocfs2 node1:0:127.0.0.1:7777 node2:1:127.0.0.2:7777
 
 step "bring the cluster online with the C init script"
