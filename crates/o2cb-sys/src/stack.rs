@@ -126,10 +126,25 @@ pub fn loaded_plugins(root: &SysRoot) -> Vec<String> {
 
 /// The loaded stack plugins, `None` when the stack glue is not loaded: [`stack_glue_loaded`]
 /// and [`loaded_plugins`] in one read.
+/// A plugin counts as loaded when the file names it or its module is loaded: with both
+/// plugins loaded, Linux 6.1's file shows only one of them (found on the kernel,
+/// `init-pcmk`).
 pub fn stack_glue_plugins(root: &SysRoot) -> Option<Vec<String>> {
-    kernel_file::read_to_string(&root.loaded_cluster_plugins())
-        .ok()
-        .map(|t| t.lines().map(str::to_string).collect())
+    let text = kernel_file::read_to_string(&root.loaded_cluster_plugins()).ok()?;
+    let mut plugins: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    for name in ["o2cb", "user"] {
+        if !plugins.iter().any(|p| p == name)
+            && root.sys_module(&format!("ocfs2_stack_{name}")).exists()
+        {
+            plugins.push(name.to_string());
+        }
+    }
+    Some(plugins)
 }
 
 /// Whether the stack glue is loaded (its sysfs files exist).

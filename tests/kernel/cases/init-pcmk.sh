@@ -55,6 +55,7 @@ step "status, with a volume mounted"
 mkdir -p "$MNT"
 timed mount run "$(rsbin mount.ocfs2)" /dev/vda "$MNT"
 init rs status 0
+assert_contains rs.status 'Stack plugin "user": Loaded'
 assert_contains rs.status "Cluster name: $C"
 assert_contains rs.status "Members: 1$"
 assert_contains rs.status "DLM lockspaces: $UUID$"
@@ -66,7 +67,9 @@ assert_contains status.json "\"$UUID\""
 
 step "stop while mounted: refused, the mount stays"
 init rs stop 1
+assert_contains rs.stop "OCFS2 volumes are mounted \($MNT: umount them first\)"
 grep -q " $MNT ocfs2 " /proc/mounts || fail "stop unmounted the volume"
+[ "$(cat "$STACK_FILE")" = pcmk ] || fail "a refused stop changed the stack file"
 timed umount run umount "$MNT"
 
 step "stop after umount"

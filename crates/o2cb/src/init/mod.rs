@@ -866,6 +866,17 @@ impl Init<'_, '_> {
             return Ok(());
         };
         let plugin = self.select_plugin()?;
+        if plugin == Plugin::User {
+            // The classic stack refuses while a heartbeat region is active; a user stack has
+            // none, so the mounts themselves are what must go first.
+            let mounted = mounts::mount_points(self.root(), "ocfs2");
+            if let Some(first) = mounted.first() {
+                self.begin(&format!("Stopping cluster {cluster}: "));
+                return self.if_fail(Step::Failed(Some(format!(
+                    "Unable to stop the cluster as OCFS2 volumes are mounted ({first}: umount them first)"
+                ))));
+            }
+        }
         self.clean_userdlm_domains(force)?;
         match plugin {
             Plugin::O2cb => self.offline_o2cb(&cluster)?,
