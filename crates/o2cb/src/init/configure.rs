@@ -245,7 +245,7 @@ impl Init<'_, '_> {
     fn answers_from_options(
         &mut self,
         opts: &[(ConfigureOpt, Option<OsString>)],
-    ) -> Result<Answers, i32> {
+    ) -> Result<Answers, InitExit> {
         let mut a = self.current_answers();
         for (opt, arg) in opts {
             let v = arg
@@ -254,7 +254,7 @@ impl Init<'_, '_> {
                 .unwrap_or_default();
             let bad = |init: &mut Self, msg: String| {
                 init.ctx.error(msg);
-                Err(1)
+                Err(InitExit::FAILED)
             };
             match opt {
                 ConfigureOpt::Enable => a.enabled = true,
@@ -302,7 +302,7 @@ impl Init<'_, '_> {
                 "the network idle timeout ({} ms) must be greater than the keepalive delay ({} ms)",
                 a.idle, a.keepalive
             ));
-            return Err(1);
+            return Err(InitExit::FAILED);
         }
         Ok(a)
     }
@@ -327,7 +327,7 @@ pub(super) fn configure(init: &mut Init<'_, '_>, args: &[String]) -> Flow {
                 Parsed::Opt { id, arg } => opts.push((id, arg)),
                 Parsed::Error(e) => {
                     init.ctx.getopt_error(std::ffi::OsStr::new("configure"), &e);
-                    return Err(1);
+                    return Err(InitExit::FAILED);
                 }
                 Parsed::Operand(_) => {}
             }
@@ -337,7 +337,7 @@ pub(super) fn configure(init: &mut Init<'_, '_>, args: &[String]) -> Flow {
                 "configure: unexpected argument `{}`",
                 extra.to_string_lossy()
             ));
-            return Err(1);
+            return Err(InitExit::FAILED);
         }
         init.answers_from_options(&opts)?
     };
@@ -356,7 +356,7 @@ pub(super) fn configure(init: &mut Init<'_, '_>, args: &[String]) -> Flow {
     init.write_settings(&values)?;
     init.settings = O2cbSettings::from_file(&init.settings_file).map_err(|e| {
         init.ctx.error(e);
-        1
+        InitExit::FAILED
     })?;
     if init.settings.enabled {
         init.start(None)

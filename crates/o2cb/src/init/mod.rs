@@ -153,7 +153,7 @@ pub static ACTIONS: &[Action] = &[
         CLUSTER,
         |init, rest| match init.online_status(first(rest)) {
             0 => Ok(()),
-            code => Err(code),
+            code => Err(InitExit(code)),
         },
     ),
 ];
@@ -192,8 +192,35 @@ enum Step {
     Failed(Option<String>),
 }
 
-/// The action's result: `Err` is the exit status.
-type Flow = Result<(), i32>;
+/// How an action ends when it does not succeed: its LSB exit status. The reason is already
+/// on the terminal, where the script's transcript puts it (after the step's `Failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InitExit(i32);
+
+impl InitExit {
+    /// A step failed (LSB: generic or unspecified error).
+    const FAILED: InitExit = InitExit(1);
+    /// `status`: the cluster is not online (LSB: program is not running).
+    const NOT_RUNNING: InitExit = InitExit(3);
+}
+
+impl std::fmt::Display for InitExit {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+impl o2cb_runtime::ToolError for InitExit {
+    fn code(&self) -> i32 {
+        self.0
+    }
+    fn printed(&self) -> bool {
+        true
+    }
+}
+
+/// The action's result.
+type Flow = Result<(), InitExit>;
 
 /// The timeouts the settings give, for configfs.
 fn timeouts(s: &O2cbSettings) -> Timeouts {
@@ -263,7 +290,7 @@ impl Init<'_, '_> {
                 if let Some(r) = reason {
                     self.reason(&r);
                 }
-                Err(1)
+                Err(InitExit::FAILED)
             }
         }
     }
@@ -281,7 +308,7 @@ impl Init<'_, '_> {
         self.root().display_path(p).display().to_string()
     }
 
-    fn select_plugin(&mut self) -> Result<Plugin, i32> {
+    fn select_plugin(&mut self) -> Result<Plugin, InitExit> {
         match self.settings.stack.as_str() {
             "o2cb" => Ok(Plugin::O2cb),
             s if s.chars().count() == 4 => Ok(Plugin::User),
@@ -326,7 +353,7 @@ impl Init<'_, '_> {
         }
     }
 
-    fn mount_filesystem(&mut self, fs: &str, mount_point: &Path) -> Result<Step, i32> {
+    fn mount_filesystem(&mut self, fs: &str, mount_point: &Path) -> Result<Step, InitExit> {
         if mounts::is_mounted(self.root(), fs, mount_point) {
             return Ok(Step::Already);
         }
@@ -375,7 +402,7 @@ impl Init<'_, '_> {
         fs: &str,
         mount_point: &Path,
         force: bool,
-    ) -> Result<Step, i32> {
+    ) -> Result<Step, InitExit> {
         if mounts::is_mounted(self.root(), fs, mount_point) {
             self.begin(&format!("Unmounting {fs} filesystem: "));
             if force {
@@ -483,7 +510,7 @@ impl Init<'_, '_> {
                     }
                 };
                 self.reason(&msg);
-                return Err(1);
+                return Err(InitExit::FAILED);
             }
         }
         let dlm = self.root().dlmfs_mount_point();
@@ -678,7 +705,7 @@ impl Init<'_, '_> {
                 self.begin(&text);
                 self.line("OK");
             }
-            return Err(1);
+            return Err(InitExit::FAILED);
         }
         self.begin("Setting O2CB cluster timeouts : ");
         let step = self.set_timeouts(cluster);
@@ -695,7 +722,7 @@ impl Init<'_, '_> {
                     tool::cluster::stop_heartbeat,
                     cluster,
                 );
-                return Err(1);
+                return Err(InitExit::FAILED);
             }
         }
         self.start_hbmonitor();
@@ -897,7 +924,7 @@ impl Init<'_, '_> {
                 cluster,
             )
         {
-            return Err(1);
+            return Err(InitExit::FAILED);
         }
         // No newline: the next line continues it, as the script's output does.
         self.begin(&format!("Stopping O2CB cluster {cluster}: "));
@@ -907,7 +934,7 @@ impl Init<'_, '_> {
             self.reason(&format!(
                 "Unable to stop cluster as heartbeat region still active ({region}: umount the OCFS2 volumes first)"
             ));
-            return Err(1);
+            return Err(InitExit::FAILED);
         }
         for p in process::by_name(self.root(), "o2hbmonitor") {
             process::signal(&p, Signal::SIGTERM);
@@ -919,7 +946,7 @@ impl Init<'_, '_> {
         ) {
             Ok(())
         } else {
-            Err(1)
+            Err(InitExit::FAILED)
         }
     }
 
@@ -1018,7 +1045,7 @@ impl Init<'_, '_> {
         self.status_filesystem(&view, "configfs", &path);
         self.status_stack(&view, plugin);
         let Some(cluster) = self.cluster_name(arg) else {
-            return Err(3);
+            return Err(InitExit::NOT_RUNNING);
         };
         let online = match plugin {
             Plugin::O2cb => self.status_o2cb(&view, &cluster, &path),
@@ -1048,7 +1075,7 @@ impl Init<'_, '_> {
         if online {
             Ok(())
         } else {
-            Err(3)
+            Err(InitExit::NOT_RUNNING)
         }
     }
 
@@ -1244,7 +1271,7 @@ impl Init<'_, '_> {
         if online {
             Ok(())
         } else {
-            Err(3)
+            Err(InitExit::NOT_RUNNING)
         }
     }
 
@@ -1400,6 +1427,6 @@ pub fn run(ctx: &mut Context<'_>, args: Vec<OsString>) -> i32 {
     };
     match result {
         Ok(()) => 0,
-        Err(code) => code,
+        Err(e) => o2cb_runtime::report(init.ctx, &e, ""),
     }
 }
