@@ -287,13 +287,7 @@ fn user_stack_group(
             .while_doing(doing)?
             .uuid_hex(),
     };
-    let callbacks = ctx.root.dlm_recover_callback_support();
-    if !callbacks.exists() {
-        return Err(o2cb_sys::userstack::UserStackError::NoRecoveryCallbacks(
-            ctx.root.display_path(&callbacks).display().to_string(),
-        ))
-        .while_doing(doing);
-    }
+    o2cb_sys::userstack::check_callbacks(&ctx.root).while_doing(doing)?;
     ctx.verbose(format!(
         "the {label} stack runs: volume {uuid} has no heartbeat to {}",
         if request.action == Action::Start {

@@ -132,12 +132,7 @@ pub fn check_ready(
     label: &str,
     volume_cluster: &str,
 ) -> Result<UserStack, UserStackError> {
-    let callbacks = root.dlm_recover_callback_support();
-    if !callbacks.exists() {
-        return Err(UserStackError::NoRecoveryCallbacks(
-            root.display_path(&callbacks).display().to_string(),
-        ));
-    }
+    check_callbacks(root)?;
     if let Some(daemon) = missing_daemon(root) {
         return Err(UserStackError::NotRunning(daemon));
     }
@@ -159,6 +154,19 @@ pub fn check_ready(
     })
 }
 
+/// Whether the kernel's OCFS2 takes DLM recovery callbacks: without them a user stack needs
+/// ocfs2_controld, which these tools do not run.
+pub fn check_callbacks(root: &SysRoot) -> Result<(), UserStackError> {
+    let callbacks = root.dlm_recover_callback_support();
+    if callbacks.exists() {
+        Ok(())
+    } else {
+        Err(UserStackError::NoRecoveryCallbacks(
+            root.display_path(&callbacks).display().to_string(),
+        ))
+    }
+}
+
 /// The cluster daemons a user-stack node needs, in the order they start.
 pub const DAEMONS: [&str; 2] = ["corosync", "dlm_controld"];
 
@@ -169,14 +177,27 @@ pub fn missing_daemon(root: &SysRoot) -> Option<&'static str> {
         .find(|d| process::by_name(root, d).is_empty())
 }
 
-/// What `o2cb.init status` reports of the user stack: the cluster dlm_controld gave the
-/// kernel (corosync's name), its members (corosync node ids, from the DLM's configfs tree),
-/// and the DLM lockspaces (one per mounted volume, named by its UUID).
+/// What `o2cb.init status` reports of the user stack: the stack the node runs, which
+/// daemons run, the cluster dlm_controld gave the kernel (corosync's name), its members
+/// (corosync node ids, from the DLM's configfs tree), and the DLM lockspaces of OCFS2
+/// volumes (one per mounted volume).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserStackState {
+    pub active_stack: Option<String>,
+    pub corosync_running: bool,
+    pub dlm_controld_running: bool,
     pub cluster_name: Option<String>,
     pub members: Vec<u32>,
     pub lockspaces: Vec<String>,
+}
+
+impl UserStackState {
+    /// The stack `label` is up: selected, with corosync and dlm_controld running.
+    pub fn online(&self, label: &str) -> bool {
+        self.active_stack.as_deref() == Some(label)
+            && self.corosync_running
+            && self.dlm_controld_running
+    }
 }
 
 /// Reads [`UserStackState`]; missing pieces are empty (nothing runs).
@@ -199,10 +220,18 @@ pub fn state(root: &SysRoot) -> UserStackState {
         .filter_map(|n| n.parse().ok())
         .collect();
     members.sort_unstable();
+    let running = |d: &str| !process::by_name(root, d).is_empty();
     UserStackState {
+        active_stack: crate::stack::active_stack(root),
+        corosync_running: running("corosync"),
+        dlm_controld_running: running("dlm_controld"),
         cluster_name,
         members,
-        lockspaces: names(root.path("/sys/kernel/dlm")),
+        // OCFS2 names a volume's lockspace by its UUID: 32 hex digits.
+        lockspaces: names(root.path("/sys/kernel/dlm"))
+            .into_iter()
+            .filter(|l| l.len() == 32 && l.bytes().all(|b| b.is_ascii_hexdigit()))
+            .collect(),
     }
 }
 

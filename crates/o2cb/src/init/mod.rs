@@ -805,29 +805,27 @@ impl Init<'_, '_> {
         self.begin(&format!(
             "Checking if stack \"{stack}\" runs without a control daemon: "
         ));
-        let step = match o2cb_sys::userstack::check_label(&stack) {
-            Err(e) => Step::Failed(Some(e.to_string())),
-            Ok(()) if !self.root().dlm_recover_callback_support().exists() => {
-                Step::Failed(Some(format!(
-                    "the kernel's OCFS2 takes no DLM recovery callbacks, and no \
-                     ocfs2_controld.{stack} is installed"
-                )))
-            }
-            Ok(()) => Step::Done,
-        };
-        self.if_fail(step)?;
+        let ready = o2cb_sys::userstack::check_label(&stack)
+            .and_then(|()| o2cb_sys::userstack::check_callbacks(self.root()));
+        self.if_fail(Self::checked(ready))?;
         for daemon in o2cb_sys::userstack::DAEMONS {
             self.begin(&format!("Checking for {daemon}: "));
-            let step = if process::by_name(self.root(), daemon).is_empty() {
-                Step::Failed(Some(format!(
-                    "{daemon} is not running: the cluster manager starts it"
-                )))
+            let running = if process::by_name(self.root(), daemon).is_empty() {
+                Err(o2cb_sys::userstack::UserStackError::NotRunning(daemon))
             } else {
-                Step::Done
+                Ok(())
             };
-            self.if_fail(step)?;
+            self.if_fail(Self::checked(running))?;
         }
         Ok(())
+    }
+
+    /// A check's result as a step: done, or failed with the check's reason.
+    fn checked(result: Result<(), o2cb_sys::userstack::UserStackError>) -> Step {
+        match result {
+            Ok(()) => Step::Done,
+            Err(e) => Step::Failed(Some(e.to_string())),
+        }
     }
 
     /// 2 when the user stack is up (its control daemon runs, or without one: the stack file
@@ -845,8 +843,7 @@ impl Init<'_, '_> {
                 2
             };
         }
-        let selected = stack::active_stack(self.root()).as_deref() == Some(&self.settings.stack);
-        if selected && o2cb_sys::userstack::missing_daemon(self.root()).is_none() {
+        if o2cb_sys::userstack::state(self.root()).online(&self.settings.stack) {
             2
         } else {
             0
@@ -1128,28 +1125,24 @@ impl Init<'_, '_> {
 
     /// The user stack without a control daemon: online when selected with corosync and
     /// dlm_controld running; then the cluster, its members and the volumes' lockspaces.
-    fn user_stack_status(&self) -> crate::json::UserStackStatus {
+    fn user_stack_status(&self) -> (bool, crate::json::UserStackStatus) {
         let state = o2cb_sys::userstack::state(self.root());
-        let running = |d: &str| !process::by_name(self.root(), d).is_empty();
-        crate::json::UserStackStatus {
-            stack: self.settings.stack.clone(),
-            selected: stack::active_stack(self.root()).as_deref() == Some(&self.settings.stack),
-            corosync_running: running("corosync"),
-            dlm_controld_running: running("dlm_controld"),
+        let stack = self.settings.stack.clone();
+        let online = state.online(&stack);
+        let status = crate::json::UserStackStatus {
+            selected: state.active_stack.as_deref() == Some(&stack),
+            stack,
+            corosync_running: state.corosync_running,
+            dlm_controld_running: state.dlm_controld_running,
             cluster_name: state.cluster_name,
             members: state.members,
-            // OCFS2 names a volume's lockspace by its UUID: 32 hex digits.
-            lockspaces: state
-                .lockspaces
-                .into_iter()
-                .filter(|l| l.len() == 32 && l.bytes().all(|b| b.is_ascii_hexdigit()))
-                .collect(),
-        }
+            lockspaces: state.lockspaces,
+        };
+        (online, status)
     }
 
     fn status_user_stack(&mut self) -> bool {
-        let s = self.user_stack_status();
-        let online = s.selected && s.corosync_running && s.dlm_controld_running;
+        let (online, s) = self.user_stack_status();
         self.line(&format!(
             "Checking user stack \"{}\": {}",
             s.stack,
@@ -1209,8 +1202,15 @@ impl Init<'_, '_> {
             cluster: None,
             userdlm_domains: self.userdlm_domains(),
             debugfs_mounted: self.debugfs_in(&view),
-            user_stack: (plugin == Plugin::User && self.control_daemon().is_none())
-                .then(|| self.user_stack_status()),
+            user_stack: None,
+        };
+        // Without a control daemon, the user stack's state says whether it is online.
+        let user_online = if plugin == Plugin::User && self.control_daemon().is_none() {
+            let (online, status) = self.user_stack_status();
+            report.user_stack = Some(status);
+            Some(online)
+        } else {
+            None
         };
         let mut online = false;
         if let Some(cluster) = self.cluster_name(arg) {
@@ -1227,7 +1227,7 @@ impl Init<'_, '_> {
                     )
                 }
                 Plugin::User => {
-                    let up = self.check_online(&cluster) == 2;
+                    let up = user_online.unwrap_or_else(|| self.check_online(&cluster) == 2);
                     (
                         up,
                         up.then(|| self.cluster_summary(&cluster, &configfs))
