@@ -71,8 +71,14 @@ pub fn check_label(label: &str) -> Result<(), UserStackError> {
     if label == PCMK {
         Ok(())
     } else {
-        Err(UserStackError::Unsupported(label.to_string()))
+        Err(UserStackError::Unsupported(shown(label)))
     }
+}
+
+/// A name read from a volume, as messages show it: control characters escaped, so that a
+/// damaged or hostile superblock cannot write to the terminal.
+fn shown(name: &str) -> String {
+    name.escape_debug().to_string()
 }
 
 /// Makes the node ready to mount a `label` volume of cluster `volume_cluster`, as the C
@@ -144,8 +150,8 @@ pub fn check_ready(
         })?;
     if running != volume_cluster {
         return Err(UserStackError::OtherCluster {
-            volume: volume_cluster.to_string(),
-            running,
+            volume: shown(volume_cluster),
+            running: shown(&running),
         });
     }
     Ok(UserStack {
@@ -284,6 +290,8 @@ mod tests {
     fn every_refusal_names_what_differs_and_leaves_the_stack_file() {
         let cases: &[Refusal<'_>] = &[
             ("cman", "web", &|_| {}, "needs ocfs2_controld"),
+            ("pc\nk", "web", &|_| {}, "formatted for the pc\\nk stack"),
+            ("pcmk", "we\u{1b}b", &|_| {}, "cluster 'we\\u{1b}b'"),
             (
                 "pcmk",
                 "prod",
